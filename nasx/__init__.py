@@ -1,0 +1,18 @@
+"""nasx: neural architecture search for CNNs.
+
+Public API: ops (`create_op`), measurements, genotypes and search spaces; the other parts
+(zoo, data, evaluation, strategies, execution, export) live in sub-packages and are re-exported
+here as they land.
+"""
+
+from .errors import ConfigError, GenotypeError, NasxError, SpaceError
+from .measure import count_flops, count_macs, count_params, layer_table, summarize
+from .ops import create_op, op_names, register_op
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError", "GenotypeError", "NasxError", "SpaceError",
+    "count_flops", "count_macs", "count_params", "layer_table", "summarize",
+    "create_op", "op_names", "register_op",
+]

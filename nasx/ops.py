@@ -1,0 +1,194 @@
+"""The primitive-op registry: every op a search space may place on an edge, behind `create_op`.
+
+Convention: conv ops are ReLU-Conv-BN (pre-activation, as in NASNet/PNAS/DARTS and NAS-Bench-201),
+so a cell's sum of op outputs is un-rectified and the next op rectifies it. Every op accepts any
+`c_in`, `c_out` and a stride of 1 or 2; pooling and identity ops add a 1x1 ReLU-Conv-BN projection
+(or a factorized reduce) only when the shape actually changes. A depthwise-separable conv here is
+one depthwise + one pointwise conv (not NASNet's twice-stacked variant), so its parameter count is
+the textbook k*k*M + M*N.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .errors import GenotypeError
+
+OpFactory = Callable[[int, int, int, bool], nn.Module]
+_OPS: dict[str, OpFactory] = {}
+_DOCS: dict[str, str] = {}
+
+
+def register_op(name: str, doc: str = "") -> Callable[[OpFactory], OpFactory]:
+    """Register `fn(c_in, c_out, stride, affine) -> nn.Module` under `name` (duplicates refused)."""
+
+    def deco(fn: OpFactory) -> OpFactory:
+        if name in _OPS:
+            raise ValueError(f"op {name!r} is already registered")
+        _OPS[name] = fn
+        _DOCS[name] = doc or ((fn.__doc__ or "").strip().splitlines() or [""])[0]
+        return fn
+
+    return deco
+
+
+def op_names() -> list[str]:
+    return list(_OPS)
+
+
+def op_doc(name: str) -> str:
+    return _DOCS.get(name, "")
+
+
+def has_op(name: str) -> bool:
+    return name in _OPS
+
+
+def create_op(name: str, c_in: int, c_out: int, stride: int = 1, affine: bool = True) -> nn.Module:
+    """Build primitive `name` mapping (N, c_in, H, W) -> (N, c_out, ceil(H/stride), ceil(W/stride))."""
+    if name not in _OPS:
+        raise GenotypeError(f"unknown op {name!r}; known ops: {', '.join(_OPS)}")
+    if stride not in (1, 2):
+        raise GenotypeError(f"op {name!r}: stride must be 1 or 2, got {stride}")
+    if c_in < 1 or c_out < 1:
+        raise GenotypeError(f"op {name!r}: channel counts must be positive, got {c_in}->{c_out}")
+    return _OPS[name](c_in, c_out, stride, affine)
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+class ReLUConvBN(nn.Sequential):
+    """ReLU -> Conv(k, stride, pad, dilation) -> BN."""
+
+    def __init__(self, c_in, c_out, kernel, stride, padding, dilation=1, affine=True):
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride, padding, dilation=dilation, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class FactorizedConv(nn.Sequential):
+    """ReLU -> Conv(1xk, stride (1,s)) -> Conv(kx1, stride (s,1)) -> BN: a kxk receptive field cheaply."""
+
+    def __init__(self, c_in, c_out, k, stride, affine=True):
+        p = k // 2
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, (1, k), (1, stride), (0, p), bias=False),
+            nn.Conv2d(c_out, c_out, (k, 1), (stride, 1), (p, 0), bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class SepConv(nn.Sequential):
+    """ReLU -> depthwise kxk (optionally dilated) -> pointwise 1x1 -> BN."""
+
+    def __init__(self, c_in, c_out, k, stride, dilation=1, affine=True):
+        pad = dilation * (k - 1) // 2
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_in, k, stride, pad, dilation=dilation, groups=c_in, bias=False),
+            nn.Conv2d(c_in, c_out, 1, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class FactorizedReduce(nn.Module):
+    """Halve the resolution without losing half the pixels: two offset strided 1x1 convs, concatenated."""
+
+    def __init__(self, c_in, c_out, affine=True):
+        super().__init__()
+        a = c_out // 2
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(c_in, a, 1, 2, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out - a, 1, 2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, affine=affine)
+
+    def forward(self, x):
+        x = self.relu(x)
+        y = x[:, :, 1:, 1:]
+        if y.shape[-1] == 0 or y.shape[-2] == 0:
+            y = x
+        a = self.conv_1(x)
+        b = self.conv_2(y)
+        if b.shape[-2:] != a.shape[-2:]:  # odd sizes: pad the offset branch back to a's size
+            b = nn.functional.pad(b, (0, a.shape[-1] - b.shape[-1], 0, a.shape[-2] - b.shape[-2]))
+        return self.bn(torch.cat([a, b], dim=1))
+
+
+class Zero(nn.Module):
+    """The NAS-Bench-201 `none` op: an edge that carries nothing (zeros of the output shape)."""
+
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.c_out, self.stride = c_out, stride
+
+    def forward(self, x):
+        if self.stride != 1:
+            x = x[:, :, :: self.stride, :: self.stride]
+        if x.shape[1] != self.c_out:
+            shape = list(x.shape)
+            shape[1] = self.c_out
+            return x.new_zeros(shape)
+        return x.mul(0.0)
+
+
+class Pool(nn.Module):
+    """Avg/max pooling, with a 1x1 ReLU-Conv-BN projection when the channel count changes."""
+
+    def __init__(self, kind, k, c_in, c_out, stride, affine=True):
+        super().__init__()
+        self.proj = None if c_in == c_out else ReLUConvBN(c_in, c_out, 1, 1, 0, affine=affine)
+        if kind == "avg":
+            self.pool = nn.AvgPool2d(k, stride, k // 2, count_include_pad=False)
+        else:
+            self.pool = nn.MaxPool2d(k, stride, k // 2)
+
+    def forward(self, x):
+        if self.proj is not None:
+            x = self.proj(x)
+        return self.pool(x)
+
+
+def _identity(c_in, c_out, stride, affine):
+    if stride == 1 and c_in == c_out:
+        return nn.Identity()
+    if stride == 2:
+        return FactorizedReduce(c_in, c_out, affine)
+    return ReLUConvBN(c_in, c_out, 1, 1, 0, affine=affine)
+
+
+# ---------------------------------------------------------------- the registry
+
+register_op("identity", "identity (factorized reduce / 1x1 projection when the shape changes)")(_identity)
+register_op("skip_connect", "NAS-Bench-201 skip: identity, factorized reduce when strided")(_identity)
+register_op("none", "NAS-Bench-201 none: zeros")(lambda ci, co, s, a: Zero(ci, co, s))
+register_op("conv_1x3_3x1", "1x3 then 3x1 conv")(lambda ci, co, s, a: FactorizedConv(ci, co, 3, s, a))
+register_op("conv_1x7_7x1", "1x7 then 7x1 conv")(lambda ci, co, s, a: FactorizedConv(ci, co, 7, s, a))
+register_op("dil_conv_3x3", "3x3 depthwise-separable conv, dilation 2")(
+    lambda ci, co, s, a: SepConv(ci, co, 3, s, dilation=2, affine=a))
+register_op("avg_pool_3x3", "3x3 average pool")(lambda ci, co, s, a: Pool("avg", 3, ci, co, s, a))
+for _k in (3, 5, 7):
+    register_op(f"max_pool_{_k}x{_k}", f"{_k}x{_k} max pool")(
+        lambda ci, co, s, a, _k=_k: Pool("max", _k, ci, co, s, a))
+    register_op(f"sep_conv_{_k}x{_k}", f"{_k}x{_k} depthwise-separable conv")(
+        lambda ci, co, s, a, _k=_k: SepConv(ci, co, _k, s, affine=a))
+register_op("conv_1x1", "1x1 conv")(lambda ci, co, s, a: ReLUConvBN(ci, co, 1, s, 0, affine=a))
+register_op("conv_3x3", "3x3 conv")(lambda ci, co, s, a: ReLUConvBN(ci, co, 3, s, 1, affine=a))
+register_op("nor_conv_1x1", "NAS-Bench-201 1x1 ReLU-Conv-BN")(
+    lambda ci, co, s, a: ReLUConvBN(ci, co, 1, s, 0, affine=a))
+register_op("nor_conv_3x3", "NAS-Bench-201 3x3 ReLU-Conv-BN")(
+    lambda ci, co, s, a: ReLUConvBN(ci, co, 3, s, 1, affine=a))
+
+
+def _blocks():
+    # Imported lazily: blocks.py registers the inception / residual / bottleneck ops.
+    from . import blocks  # noqa: F401
+
+
+_blocks()
