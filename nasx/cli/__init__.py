@@ -1,0 +1,76 @@
+"""The `nasx` command line: a click group whose commands live one per module in this package.
+
+`COMMANDS` is the command table (name -> "module:attribute"); commands are imported lazily so that
+`nasx --help` stays fast and a command's heavy imports (ray, optuna) load only when it runs.
+Every `NasxError` and click usage error becomes one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from ..errors import NasxError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module in nasx.cli, one-line help)
+    "spaces": ("spaces", "List the search spaces with their ops and sizes."),
+    "sample": ("sample", "Sample a genotype from a space and print it with its params/MACs."),
+    "describe": ("describe", "Params and MACs (optionally per layer) of architectures of a space."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        mod = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
+        return getattr(mod, "command")
+
+    def format_commands(self, ctx, formatter):
+        rows = [(n, COMMANDS[n][1]) for n in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nasx")
+def cli():
+    """nasx: neural architecture search for CNNs on Ray, with plain-PyTorch export."""
+
+
+def fail(message: str) -> "NoReturn":  # noqa: F821
+    """Print one line to stderr and exit 2 (for use inside commands)."""
+    raise NasxError(message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        rv = cli.main(args=argv, prog_name="nasx", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Abort:
+        click.echo("nasx: aborted", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        msg = exc.format_message().replace("\n", " ")
+        ctx = getattr(exc, "ctx", None)
+        where = f" ({ctx.command_path})" if ctx is not None else ""
+        click.echo(f"nasx: error{where}: {msg}", err=True)
+        return 2
+    except NasxError as exc:
+        click.echo(f"nasx: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("nasx: interrupted", err=True)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
