@@ -1,0 +1,21 @@
+"""Evaluating candidates: the training protocol (Task), the trainer, and evaluators.
+
+    result = TrainingEvaluator().evaluate(my_factory, Task(data="digits", epochs=5))
+    result.status, result.metrics["val_acc"]
+"""
+
+from .candidates import CANDIDATE_KINDS, build_model, register_candidate_kind
+from .evaluator import Evaluator, TrainingEvaluator
+from .failures import describe
+from .probes import MemoryMeter, latency_ms
+from .result import METRIC_KEYS, Result, StopTrial
+from .schedule import SCHEDULES
+from .tabular import TabularEvaluator, load_table
+from .task import Task, resolve_device
+from .trainer import train_and_evaluate
+
+__all__ = [
+    "CANDIDATE_KINDS", "METRIC_KEYS", "SCHEDULES", "Evaluator", "MemoryMeter", "Result", "StopTrial",
+    "TabularEvaluator", "Task", "TrainingEvaluator", "build_model", "describe", "latency_ms", "load_table",
+    "register_candidate_kind", "resolve_device", "train_and_evaluate",
+]

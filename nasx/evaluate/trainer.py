@@ -1,0 +1,188 @@
+"""`train_and_evaluate`: SGD-Nesterov + cosine training of one network, with failures as data.
+
+Lean on purpose: data already sits on the device (nasx.data.Batches), per-step losses go into a
+device tensor and are only read back every CHECK_EVERY steps and at epoch end (the sole host syncs
+besides validation), so the loop runs at a bare PyTorch loop's speed (benchmarks/trainer_overhead.py).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data import Dataset
+from ..measure import count_macs, count_params
+from .candidates import build_model
+from .failures import Diverged, describe, is_oom, release_memory
+from .probes import MemoryMeter, autocast, latency_ms, sync
+from .result import Result, StopTrial, empty_metrics
+from .schedule import make_scheduler
+from .task import Task
+
+CHECK_EVERY = 50  # steps between finiteness checks of the loss (each one is a host sync)
+EVAL_BATCH = 512
+
+
+class _Run:
+    """State of one evaluation: model, optimizer, batches, clocks and metrics."""
+
+    def __init__(self, net: nn.Module, dataset: Dataset, task: Task, device: torch.device):
+        self.dataset, self.task, self.device = dataset, task, device
+        cuda = device.type == "cuda"
+        self.amp, self.channels_last = task.amp and cuda, task.channels_last and cuda
+        self.net = net.to(device, memory_format=torch.channels_last) if self.channels_last else net.to(device)
+        self.model = torch.compile(self.net) if task.compile else self.net
+        self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=device)
+        eval_bs = max(task.batch_size, EVAL_BATCH)
+        self.val_batches = dataset.batches("val", eval_bs, device=device)
+        self.optimizer = torch.optim.SGD(self.net.parameters(), lr=task.lr, momentum=task.momentum,
+                                         nesterov=task.nesterov and task.momentum > 0,
+                                         weight_decay=task.weight_decay)
+        steps = len(self.train_batches)
+        self.scheduler = make_scheduler(self.optimizer, task.schedule, steps * task.epochs,
+                                        round(task.warmup * steps))
+        self.params = [p for p in self.net.parameters() if p.requires_grad]
+        self.train_seconds = self.device_seconds = 0.0
+        self.images = 0
+
+    def _prep(self, xb: torch.Tensor) -> torch.Tensor:
+        return xb.contiguous(memory_format=torch.channels_last) if self.channels_last else xb
+
+    def train_epoch(self, epoch: int) -> float:
+        """One pass over the training split; returns the mean training loss (raises Diverged)."""
+        task, model, opt = self.task, self.model, self.optimizer
+        model.train()
+        losses = torch.zeros(len(self.train_batches), device=self.device)
+        t0 = time.perf_counter()
+        step = -1
+        for step, (xb, yb) in enumerate(self.train_batches):
+            with autocast(self.device, self.amp):
+                loss = F.cross_entropy(model(self._prep(xb)), yb, label_smoothing=task.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if task.grad_clip:
+                nn.utils.clip_grad_norm_(self.params, task.grad_clip)
+            opt.step()
+            self.scheduler.step()
+            losses[step] = loss.detach()
+            if (step + 1) % CHECK_EVERY == 0:
+                self._check(losses, step + 1 - CHECK_EVERY, step + 1, epoch)
+        n = step + 1
+        self._check(losses, n - n % CHECK_EVERY, n, epoch)  # the steps since the last check
+        mean = float(losses[:n].mean()) if n else float("nan")  # syncs
+        dt = time.perf_counter() - t0
+        self.train_seconds += dt
+        self.device_seconds += dt
+        self.images += n * self.train_batches.batch_size
+        return mean
+
+    def _check(self, losses: torch.Tensor, lo: int, hi: int, epoch: int) -> None:
+        window = losses[lo:hi]
+        if hi > lo and not bool(torch.isfinite(window.sum())):
+            bad = int(torch.nonzero(~torch.isfinite(window))[0, 0])
+            raise Diverged(float(window[bad]), epoch, lo + bad + 1)
+
+    @torch.no_grad()
+    def evaluate(self, split: str) -> tuple[float, float]:
+        """(accuracy, mean plain cross-entropy) on "val" or "test"; accumulated on the device."""
+        t0 = time.perf_counter()
+        batches = self.val_batches if split == "val" else self.dataset.batches(
+            "test", self.val_batches.batch_size, device=self.device)
+        self.model.eval()
+        correct = torch.zeros((), dtype=torch.long, device=self.device)
+        loss = torch.zeros((), device=self.device)
+        for xb, yb in batches:
+            with autocast(self.device, self.amp):
+                out = self.model(self._prep(xb))
+            loss += F.cross_entropy(out.float(), yb, reduction="sum")
+            correct += (out.argmax(1) == yb).sum()
+        n = max(1, len(batches.y))
+        acc, mean_loss = int(correct) / n, float(loss) / n
+        self.device_seconds += time.perf_counter() - t0
+        return acc, mean_loss
+
+
+def _finish(run: _Run | None, net: nn.Module | None, dataset: Dataset, task: Task, device, status: str,
+            reason: str | None, metrics: dict, meter: MemoryMeter, t_wall: float) -> Result:
+    """Fill the remaining metrics; test accuracy and latency only for completed ("ok") runs."""
+    if status == "ok" and run is not None:
+        try:
+            metrics["test_acc"], _ = run.evaluate("test")
+            if task.latency:
+                t0 = time.perf_counter()
+                for key, batch, reps in (("latency_ms_b1", 1, 10), ("latency_ms_b64", 64, 5)):
+                    metrics[key] = latency_ms(run.model, dataset.input_shape, device, batch, reps,
+                                              amp=run.amp, channels_last=run.channels_last)
+                run.device_seconds += time.perf_counter() - t0
+        except Exception as exc:  # noqa: BLE001 - failures are data
+            status, reason = "failed", describe(exc)
+    if net is not None:
+        metrics["params"] = count_params(net)
+        try:
+            metrics["macs"] = count_macs(net, dataset.input_shape)
+        except Exception:  # noqa: BLE001 - a network that cannot run has no MAC count
+            metrics["macs"] = None
+    if run is not None:
+        metrics["device_seconds"] = run.device_seconds
+        metrics["img_per_s"] = run.images / run.train_seconds if run.train_seconds > 0 else None
+    metrics["peak_mem_bytes"] = meter.peak_bytes()
+    metrics["wall_seconds"] = time.perf_counter() - t_wall
+    if status == "failed" and reason == "out of memory":
+        release_memory()
+    return Result(status, reason, metrics)
+
+
+def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dataset, task: Task | None = None,
+                       callback: Callable[[int, dict], bool | None] | None = None) -> Result:
+    """Train `model` (a module, or a factory called with num_classes/in_channels/input_size as it
+    accepts them) on `dataset` under `task`, calling `callback(epoch, metrics)` after every epoch
+    (epochs count from 1). The callback stops training by returning False or raising StopTrial
+    (status "stopped"); any other exception it raises propagates. Divergence, out-of-memory and
+    exceptions inside the network give status "failed" with a one-line reason.
+    """
+    task = task or Task(data=dataset.name)
+    t_wall = time.perf_counter()
+    device = task.resolved_device()
+    meter = MemoryMeter(device)
+    metrics = empty_metrics()
+    metrics["epochs_done"] = 0
+    torch.manual_seed(task.seed)
+    net = run = None
+
+    def finish(status, reason=None):
+        return _finish(run, net, dataset, task, device, status, reason, metrics, meter, t_wall)
+
+    try:
+        net = build_model(model, dataset)
+        run = _Run(net, dataset, task, device)
+    except Exception as exc:  # noqa: BLE001 - a candidate that cannot be built is a failed candidate
+        return finish("failed", describe(exc))
+    for epoch in range(1, task.epochs + 1):
+        try:
+            train_loss = run.train_epoch(epoch)
+            val_acc, val_loss = run.evaluate("val")
+            if not math.isfinite(val_loss):
+                raise Diverged(val_loss, epoch, None, "val_loss")
+        except Exception as exc:  # noqa: BLE001 - failures are data
+            if is_oom(exc):
+                run.optimizer.zero_grad(set_to_none=True)
+            return finish("failed", describe(exc))
+        meter.sample()
+        sync(device)
+        metrics.update(epochs_done=epoch, val_acc=val_acc, val_loss=val_loss, train_loss=train_loss,
+                       device_seconds=run.device_seconds)
+        if callback is not None:
+            report = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss, "train_loss": train_loss,
+                      "device_seconds": run.device_seconds}
+            try:
+                keep = callback(epoch, report)
+            except StopTrial as stop:
+                return finish("stopped", str(stop) or f"stopped by callback after epoch {epoch}")
+            if keep is False:
+                return finish("stopped", f"stopped by callback after epoch {epoch}")
+    return finish("ok")
