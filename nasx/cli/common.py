@@ -1,0 +1,29 @@
+"""Helpers shared by CLI commands: rich console, number formatting, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def human(n: float | int | None, unit: str = "") -> str:
+    if n is None:
+        return "-"
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= div:
+            return f"{n / div:.2f}{suffix}{unit}"
+    return f"{n:g}{unit}"
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, default=str))
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,52 @@
+"""`nasx describe`: params and MACs of given architectures, optionally layer by layer."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from ..errors import NasxError
+from ..genotype import load_genotype
+from ..measure import layer_table, parse_input_size, rows_as_dicts, summarize
+from ..spaces import get_space
+from .common import console, echo_json, human
+
+
+@click.command(help="Params and MACs of architectures of a space (--arch may repeat).")
+@click.option("--space", "space_name", required=True, help="Space name or YAML path.")
+@click.option("--arch", "archs", multiple=True, help="Architecture string (NB201 cell string or genotype JSON).")
+@click.option("--genotype", "genotype_file", type=click.Path(), default=None, help="Genotype JSON file.")
+@click.option("--input-size", default="3x32x32", show_default=True, help="CxHxW.")
+@click.option("--num-classes", type=click.IntRange(1, 100_000), default=10, show_default=True)
+@click.option("--layers", is_flag=True, help="Per-layer table: output shape, activations, memory, params, MACs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per architecture, one per line.")
+def command(space_name, archs, genotype_file, input_size, num_classes, layers, as_json):
+    space = get_space(space_name)
+    size = parse_input_size(input_size)
+    if not archs and not genotype_file:
+        raise NasxError("describe needs --arch STRING or --genotype FILE")
+    genotypes = [space.from_string(a) for a in archs]
+    if genotype_file:
+        genotypes.append(load_genotype(genotype_file, space=space.name))
+    for g in genotypes:
+        model = space.build(g, num_classes, size)
+        stats = summarize(model, size)
+        rec = {"arch": space.to_string(g), "hash": g.hash, "params": stats["params"], "macs": stats["macs"],
+               "flops": stats["flops"], "input_size": stats["input_size"]}
+        rows = layer_table(model, size) if layers else None
+        if as_json:
+            if rows is not None:
+                rec["layers"] = rows_as_dicts(rows)
+            echo_json(rec)
+            continue
+        console.print(f"[bold]{rec['arch']}[/]")
+        console.print(f"  params {human(rec['params'])} ({rec['params']:,})   MACs {human(rec['macs'])} "
+                      f"({rec['macs']:,}) at {rec['input_size']}")
+        if rows is not None:
+            t = Table()
+            for col in ("layer", "kind", "output", "activations", "memory", "params", "MACs"):
+                t.add_column(col, justify="left" if col in ("layer", "kind", "output") else "right")
+            for r in rows:
+                t.add_row(r.name, r.kind, "x".join(map(str, r.output_shape)), f"{r.activations:,}",
+                          human(r.activation_bytes, "B"), f"{r.params:,}", human(r.macs))
+            console.print(t)

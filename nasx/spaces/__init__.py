@@ -1,0 +1,16 @@
+"""Search spaces: kinds (classes, one module each) and instances (YAML in search_spaces/)."""
+
+from .base import Chooser, RandomChooser, RecordingChooser, ReplayChooser, SearchSpace, SpaceSettings
+from .registry import get_space, register_kind, space_from_settings, space_names, spaces_dir
+from . import cells as _cells  # noqa: F401  (registers the kind)
+from . import nb201 as _nb201  # noqa: F401
+
+__all__ = [
+    "Chooser", "RandomChooser", "RecordingChooser", "ReplayChooser", "SearchSpace", "SpaceSettings",
+    "get_space", "register_kind", "space_from_settings", "space_names", "spaces_dir", "build_genotype",
+]
+
+
+def build_genotype(genotype, num_classes: int = 10, input_size=(3, 32, 32)):
+    """The trainable nn.Module for a validated genotype of any registered space."""
+    return get_space(genotype.space).build(genotype, num_classes=num_classes, input_size=tuple(input_size))

@@ -1,0 +1,183 @@
+"""The NASNet / PNAS cell space: B blocks per cell, each adds two op outputs.
+
+Genotype description: `{"normal": [[in_a, op_a, in_b, op_b], ...], "reduce": [...]}` (one list of
+blocks per cell type; spaces declared with `separate_reduction: false`, like PNAS, have only
+`normal` and reuse it with stride 2 as the reduction cell). Input index 0 is the output of the cell
+before the previous one, 1 the previous cell's, 2+j block j of this cell. A cell's output is the
+concatenation of all its blocks (the DARTS/PNAS convention). A genotype may have fewer blocks than
+the space's B (PNAS's progressive stages train 1..B-block cells); both cells must have the same count.
+
+Network: a 3x3 conv stem, then `stages` stages of `cells_per_stage` normal cells with a reduction
+cell (stride 2 on ops reading the cell inputs, channels doubled) between stages, global average
+pooling and a linear classifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ..errors import GenotypeError, SpaceError
+from ..genotype import Genotype
+from ..ops import FactorizedReduce, ReLUConvBN, create_op, has_op
+from .base import Chooser, SearchSpace, SpaceSettings, positive_int
+from .registry import register_kind
+
+
+@dataclass
+class CellSettings(SpaceSettings):
+    ops: list = field(default_factory=list)
+    blocks: int = 5
+    channels: int = 16
+    cells_per_stage: int = 1
+    stages: int = 3
+    stem_multiplier: int = 3
+    separate_reduction: bool = True
+
+    def check(self, where):
+        if not isinstance(self.ops, list) or not self.ops:
+            raise SpaceError(f"{where}: ops must be a non-empty list of op names")
+        for op in self.ops:
+            if not isinstance(op, str) or not has_op(op):
+                raise SpaceError(f"{where}: unknown op {op!r} in ops")
+        if len(set(self.ops)) != len(self.ops):
+            raise SpaceError(f"{where}: ops lists an op twice")
+        positive_int(self.blocks, "blocks", where, 1, 12)
+        positive_int(self.channels, "channels", where, 1, 4096)
+        positive_int(self.cells_per_stage, "cells_per_stage", where, 1, 64)
+        positive_int(self.stages, "stages", where, 1, 6)
+        positive_int(self.stem_multiplier, "stem_multiplier", where, 1, 16)
+        if not isinstance(self.separate_reduction, bool):
+            raise SpaceError(f"{where}: separate_reduction must be true or false")
+
+
+class Cell(nn.Module):
+    def __init__(self, blocks, c_pp, c_p, c, reduction, reduction_prev):
+        super().__init__()
+        self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
+        self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
+        self.inputs = [(b[0], b[2]) for b in blocks]
+        self.ops = nn.ModuleList()
+        for ia, oa, ib, ob in blocks:
+            for i, op in ((ia, oa), (ib, ob)):
+                self.ops.append(create_op(op, c, c, 2 if reduction and i < 2 else 1))
+        self.c_out = c * len(blocks)
+
+    def forward(self, s0, s1):
+        states = [self.pre0(s0), self.pre1(s1)]
+        for j, (ia, ib) in enumerate(self.inputs):
+            states.append(self.ops[2 * j](states[ia]) + self.ops[2 * j + 1](states[ib]))
+        return torch.cat(states[2:], dim=1)
+
+
+class CellNetwork(nn.Module):
+    def __init__(self, normal, reduce, s: CellSettings, num_classes: int, in_channels: int):
+        super().__init__()
+        c = s.channels
+        c_stem = s.stem_multiplier * c
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
+        self.cells = nn.ModuleList()
+        c_pp, c_p, reduction_prev = c_stem, c_stem, False
+        for stage in range(s.stages):
+            if stage > 0:
+                c *= 2
+                cell = Cell(reduce, c_pp, c_p, c, True, reduction_prev)
+                self.cells.append(cell)
+                c_pp, c_p, reduction_prev = c_p, cell.c_out, True
+            for _ in range(s.cells_per_stage):
+                cell = Cell(normal, c_pp, c_p, c, False, reduction_prev)
+                self.cells.append(cell)
+                c_pp, c_p, reduction_prev = c_p, cell.c_out, False
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_p, num_classes)
+
+    def forward(self, x):
+        s0 = s1 = self.stem(x)
+        for cell in self.cells:
+            s0, s1 = s1, cell(s0, s1)
+        return self.classifier(torch.flatten(self.pool(s1), 1))
+
+
+@register_kind("cells")
+class CellSpace(SearchSpace):
+    kind = "cells"
+    settings_cls = CellSettings
+
+    @property
+    def cell_names(self) -> list[str]:
+        return ["normal", "reduce"] if self.settings.separate_reduction else ["normal"]
+
+    def _walk(self, chooser: Chooser, blocks: int | None = None) -> dict:
+        out = {}
+        ops = tuple(self.settings.ops)
+        for cell in self.cell_names:
+            bl = []
+            for i in range(blocks or self.settings.blocks):
+                ins = tuple(range(2 + i))
+                ia = chooser.choose(f"{cell}.b{i}.in0", ins)
+                oa = chooser.choose(f"{cell}.b{i}.op0", ops)
+                ib = chooser.choose(f"{cell}.b{i}.in1", ins)
+                ob = chooser.choose(f"{cell}.b{i}.op1", ops)
+                bl.append([ia, oa, ib, ob])
+            out[cell] = bl
+        return out
+
+    def canonicalize(self, data: dict) -> dict:
+        s = self.settings
+        expected = set(self.cell_names)
+        if set(data) != expected:
+            raise GenotypeError(f"space {self.name}: genotype needs exactly the keys "
+                                f"{sorted(expected)}, got {sorted(data)}")
+        counts = set()
+        out = {}
+        for cell in self.cell_names:
+            blocks = data[cell]
+            if not isinstance(blocks, list) or not (1 <= len(blocks) <= s.blocks):
+                n = len(blocks) if isinstance(blocks, list) else "no"
+                raise GenotypeError(f"space {self.name}: {cell} cell has {n} blocks; this space allows 1..{s.blocks}")
+            counts.add(len(blocks))
+            canon = []
+            for i, blk in enumerate(blocks):
+                where = f"space {self.name}: {cell} block {i}"
+                if not isinstance(blk, list) or len(blk) != 4:
+                    raise GenotypeError(f"{where}: a block is [input_a, op_a, input_b, op_b], got {blk!r}")
+                pairs = []
+                for inp, op in ((blk[0], blk[1]), (blk[2], blk[3])):
+                    if isinstance(inp, bool) or not isinstance(inp, int):
+                        raise GenotypeError(f"{where}: input index {inp!r} is not an integer")
+                    if not (0 <= inp < 2 + i):
+                        raise GenotypeError(f"{where}: input index {inp} is dangling (allowed 0..{1 + i}: "
+                                            "0/1 = previous cells, 2+j = block j before this one)")
+                    if not isinstance(op, str) or op not in s.ops:
+                        raise GenotypeError(f"{where}: unknown op {op!r} (space ops: {', '.join(s.ops)})")
+                    pairs.append((inp, op))
+                pairs.sort()
+                canon.append([pairs[0][0], pairs[0][1], pairs[1][0], pairs[1][1]])
+            out[cell] = canon
+        if len(counts) > 1:
+            raise GenotypeError(f"space {self.name}: normal and reduce cells have different block counts {sorted(counts)}")
+        return out
+
+    def choices(self, genotype: Genotype) -> dict:
+        ch = {}
+        for cell, blocks in genotype.data.items():
+            for i, (ia, oa, ib, ob) in enumerate(blocks):
+                ch.update({f"{cell}.b{i}.in0": ia, f"{cell}.b{i}.op0": oa,
+                           f"{cell}.b{i}.in1": ib, f"{cell}.b{i}.op1": ob})
+        return ch
+
+    def num_blocks(self, genotype: Genotype) -> int:
+        return len(genotype.data["normal"])
+
+    def size(self) -> int:
+        per_cell = 1
+        for i in range(self.settings.blocks):
+            n = (2 + i) * len(self.settings.ops)
+            per_cell *= n * (n + 1) // 2  # unordered pair of (input, op), repeats allowed
+        return per_cell ** len(self.cell_names)
+
+    def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
+        d = genotype.data
+        return CellNetwork(d["normal"], d.get("reduce", d["normal"]), self.settings, num_classes, input_size[0])

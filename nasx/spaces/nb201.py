@@ -1,0 +1,170 @@
+"""The NAS-Bench-201 cell space and its CIFAR network (Dong & Yang, ICLR 2020).
+
+A cell has 4 nodes; node j (1..3) sums `op(node i)` over its incoming edges i < j, and node 3 is
+the output: 6 edges, 5 ops, 15,625 cells. The genotype description is the benchmark's own string,
+`{"arch": "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|...~1|...~2|"}`, which
+parses and prints back identically. The network follows the benchmark's: a 3x3 conv stem at 16
+channels, 3 stages of N=5 cells with residual reduction blocks between them, BN-ReLU, global
+pooling, a linear classifier; its parameter counts match the table's `params_m`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ..errors import GenotypeError, SpaceError
+from ..genotype import Genotype
+from ..ops import ReLUConvBN, create_op, has_op
+from .base import Chooser, SearchSpace, SpaceSettings, positive_int
+from .registry import register_kind
+
+_EDGE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
+
+
+@dataclass
+class NB201Settings(SpaceSettings):
+    ops: list = field(default_factory=lambda: ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"])
+    nodes: int = 4
+    channels: int = 16
+    cells_per_stage: int = 5
+
+    def check(self, where):
+        if not isinstance(self.ops, list) or not self.ops:
+            raise SpaceError(f"{where}: ops must be a non-empty list of op names")
+        for op in self.ops:
+            if not isinstance(op, str) or not has_op(op):
+                raise SpaceError(f"{where}: unknown op {op!r} in ops")
+        positive_int(self.nodes, "nodes", where, 2, 8)
+        positive_int(self.channels, "channels", where, 1, 4096)
+        positive_int(self.cells_per_stage, "cells_per_stage", where, 1, 64)
+
+
+def parse_arch(text: str, nodes: int, ops: list[str]) -> list[list[tuple[str, int]]]:
+    """`|op~0|+|op~0|op~1|+...|` -> [[(op, 0)], [(op, 0), (op, 1)], ...] with precise errors."""
+    if not isinstance(text, str):
+        raise GenotypeError("nb201: arch must be a string like |nor_conv_3x3~0|+|...|")
+    parts = text.split("+")
+    if len(parts) != nodes - 1:
+        raise GenotypeError(f"nb201: arch has {len(parts)} nodes separated by '+', expected {nodes - 1}")
+    out = []
+    for j, part in enumerate(parts, start=1):
+        if not (part.startswith("|") and part.endswith("|")) or len(part) < 2:
+            raise GenotypeError(f"nb201: node {j} must look like |op~i|...|, got {part!r}")
+        edges = part[1:-1].split("|")
+        if len(edges) != j:
+            raise GenotypeError(f"nb201: node {j} needs {j} incoming edges, got {len(edges)} in {part!r}")
+        node = []
+        for i, e in enumerate(edges):
+            m = _EDGE.match(e)
+            if not m:
+                raise GenotypeError(f"nb201: node {j} edge {e!r} is not op~index")
+            op, src = m.group(1), int(m.group(2))
+            if op not in ops:
+                raise GenotypeError(f"nb201: unknown op {op!r} on node {j} (ops: {', '.join(ops)})")
+            if src != i:
+                raise GenotypeError(f"nb201: node {j} edge {i} must come from node {i}, got ~{src}")
+            node.append((op, src))
+        out.append(node)
+    return out
+
+
+def format_arch(nodes: list[list[tuple[str, int]]]) -> str:
+    return "+".join("|" + "|".join(f"{op}~{i}" for op, i in node) + "|" for node in nodes)
+
+
+class NB201Cell(nn.Module):
+    def __init__(self, nodes, c):
+        super().__init__()
+        self.edges = nn.ModuleList()
+        self.index = []
+        for j, node in enumerate(nodes, start=1):
+            for op, i in node:
+                self.index.append((j, i))
+                self.edges.append(create_op(op, c, c, 1))
+
+    def forward(self, x):
+        states = [x]
+        k = 0
+        while len(states) <= max(j for j, _ in self.index):
+            j = len(states)
+            acc = None
+            while k < len(self.index) and self.index[k][0] == j:
+                y = self.edges[k](states[self.index[k][1]])
+                acc = y if acc is None else acc + y
+                k += 1
+            states.append(acc)
+        return states[-1]
+
+
+class ResidualReduction(nn.Module):
+    """NAS-Bench-201's reduction: ReLU-Conv-BN 3x3/2 -> ReLU-Conv-BN 3x3, plus avgpool+1x1 shortcut."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2, 1)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1, 1)
+        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2, 0), nn.Conv2d(c_in, c_out, 1, bias=False))
+
+    def forward(self, x):
+        return self.downsample(x) + self.conv_b(self.conv_a(x))
+
+
+class NB201Network(nn.Module):
+    def __init__(self, nodes, s: NB201Settings, num_classes: int, in_channels: int):
+        super().__init__()
+        c = s.channels
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        layers = []
+        for stage in range(3):
+            if stage > 0:
+                layers.append(ResidualReduction(c, 2 * c))
+                c *= 2
+            layers.extend(NB201Cell(nodes, c) for _ in range(s.cells_per_stage))
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.lastact(self.cells(self.stem(x)))
+        return self.classifier(torch.flatten(self.pool(x), 1))
+
+
+@register_kind("nb201")
+class NB201Space(SearchSpace):
+    kind = "nb201"
+    settings_cls = NB201Settings
+
+    def _walk(self, chooser: Chooser) -> dict:
+        ops = tuple(self.settings.ops)
+        nodes = []
+        for j in range(1, self.settings.nodes):
+            nodes.append([(chooser.choose(f"edge{i}->{j}", ops), i) for i in range(j)])
+        return {"arch": format_arch(nodes)}
+
+    def canonicalize(self, data: dict) -> dict:
+        if set(data) != {"arch"}:
+            raise GenotypeError(f"space {self.name}: genotype needs exactly the key 'arch', got {sorted(data)}")
+        nodes = parse_arch(data["arch"], self.settings.nodes, self.settings.ops)
+        return {"arch": format_arch(nodes)}
+
+    def choices(self, genotype: Genotype) -> dict:
+        nodes = parse_arch(genotype.data["arch"], self.settings.nodes, self.settings.ops)
+        return {f"edge{i}->{j}": op for j, node in enumerate(nodes, start=1) for op, i in node}
+
+    def to_string(self, genotype: Genotype) -> str:
+        return genotype.data["arch"]
+
+    def from_string(self, text: str) -> Genotype:
+        text = text.strip()
+        if text.startswith("{"):
+            return super().from_string(text)
+        return self.genotype({"arch": text})
+
+    def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
+        nodes = parse_arch(genotype.data["arch"], self.settings.nodes, self.settings.ops)
+        return NB201Network(nodes, self.settings, num_classes, input_size[0])
