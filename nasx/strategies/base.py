@@ -1,0 +1,137 @@
+"""The ask/tell protocol every search strategy speaks.
+
+    s = create_strategy("tpe", space, seed=0, objectives=["val_acc"])
+    while not s.finished:
+        p = s.ask()            # a Proposal, or None when it must wait for results
+        result = evaluate(p.genotype, **p.fidelity)
+        s.tell(p, result)      # result: nasx.evaluate.Result (status + metrics)
+
+Executors (in-process, Ray Tune) only ever call ask/tell/observe, so any strategy runs anywhere.
+Resume: a strategy is rebuilt from the run's journal by `observe(genotype, result)` for every
+finished trial in journal order, which must leave it as if it had asked and been told them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+from ..genotype import Genotype
+
+# objective name -> direction; accuracies are maximized, costs minimized
+OBJECTIVES: dict[str, str] = {
+    "val_acc": "maximize", "params": "minimize", "macs": "minimize", "latency_ms_b1": "minimize",
+    "latency_ms_b64": "minimize", "peak_mem_bytes": "minimize",
+}
+
+
+def check_objectives(objectives) -> list[str]:
+    objs = [o.strip() for o in (objectives.split(",") if isinstance(objectives, str) else objectives)]
+    if not objs or objs[0] != "val_acc":
+        raise ConfigError(f"objectives must start with val_acc, got {','.join(objs) or 'nothing'}")
+    for o in objs:
+        if o not in OBJECTIVES:
+            raise ConfigError(f"unknown objective {o!r}; choose from {', '.join(OBJECTIVES)}")
+    return objs
+
+
+@dataclass
+class Proposal:
+    """One candidate to evaluate. `fidelity` carries per-trial task overrides (e.g. epochs)."""
+
+    id: str
+    genotype: Genotype
+    fidelity: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+
+def objective_values(result, objectives: list[str]) -> list[float] | None:
+    """Objective vector of a finished result, None if it failed or lacks a value."""
+    if result is None or getattr(result, "status", "failed") != "ok":
+        return None
+    vals = []
+    for o in objectives:
+        v = result.metrics.get(o)
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return None
+        vals.append(float(v))
+    return vals
+
+
+class Strategy(ABC):
+    """Base class: subclasses implement `_propose` and may override `_learn`."""
+
+    name = ""
+
+    def __init__(self, space, seed: int = 0, objectives=("val_acc",), max_trials: int | None = None,
+                 seeds: list[Genotype] | None = None, **options):
+        self.space = space
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.objectives = check_objectives(list(objectives))
+        self.max_trials = max_trials
+        self.options = options
+        self._ids = itertools.count()
+        self.pending: dict[str, Proposal] = {}
+        self.history: list[tuple[Genotype, Any]] = []  # (genotype, Result) in the order told
+        self._seed_queue = list(seeds or [])
+        self.asked = 0
+        if options:
+            raise ConfigError(f"strategy {self.name}: unknown option(s) {', '.join(sorted(options))}")
+
+    # ---- protocol
+    @property
+    def finished(self) -> bool:
+        return self.max_trials is not None and self.asked >= self.max_trials
+
+    def ask(self) -> Proposal | None:
+        if self.finished:
+            return None
+        if self._seed_queue:
+            g, meta = self._seed_queue.pop(0), {"seed": True}
+            fidelity = {}
+        else:
+            out = self._propose()
+            if out is None:
+                return None
+            g, fidelity, meta = out if isinstance(out, tuple) else (out, {}, {})
+        p = Proposal(f"{self.name}-{next(self._ids):05d}", g, dict(fidelity), dict(meta))
+        self.pending[p.id] = p
+        self.asked += 1
+        return p
+
+    def tell(self, proposal: Proposal | str, result) -> None:
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        p = self.pending.pop(pid, None)
+        if p is None:
+            raise KeyError(f"unknown or already told proposal {pid}")
+        self.history.append((p.genotype, result))
+        self._learn(p, result)
+
+    def observe(self, genotype: Genotype, result, fidelity: dict | None = None, meta: dict | None = None) -> None:
+        """Replay a finished trial (resume from the journal) as if it had been asked and told."""
+        if self._seed_queue and self._seed_queue[0].hash == genotype.hash:
+            self._seed_queue.pop(0)
+        p = Proposal(f"{self.name}-{next(self._ids):05d}", genotype, dict(fidelity or {}), dict(meta or {}))
+        self.pending[p.id] = p
+        self.asked += 1
+        self.tell(p, result)
+
+    # ---- for subclasses
+    @abstractmethod
+    def _propose(self):
+        """Return a Genotype, a (Genotype, fidelity, meta) tuple, or None to wait."""
+
+    def _learn(self, proposal: Proposal, result) -> None:
+        """Update internal state with a told result (default: nothing beyond history)."""
+
+    def close(self) -> None:
+        """Release resources (e.g. storage handles)."""
+
+    def summary(self) -> dict:
+        return {"strategy": self.name, "asked": self.asked, "told": len(self.history)}

@@ -1,0 +1,104 @@
+"""Optuna samplers (TPE, NSGA-II, GP) as ask/tell strategies over the space's chooser interface.
+
+Each architecture decision becomes one categorical parameter (`trial.suggest_categorical`), so
+the same space code serves Optuna, random sampling and controllers. The study can live in the
+run directory (SQLite), where `optuna-dashboard sqlite:///runs/<id>/optuna.db` opens it. TPE uses
+`constant_liar=True` so parallel workers are steered away from each other's pending points.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import optuna
+from optuna.distributions import CategoricalDistribution
+from optuna.trial import TrialState
+
+from ..spaces import Chooser
+from .base import OBJECTIVES, Strategy, objective_values
+from .registry import register_strategy
+
+optuna.logging.set_verbosity(logging.WARNING)
+
+
+class TrialChooser(Chooser):
+    def __init__(self, trial):
+        self.trial = trial
+
+    def choose(self, key, options):
+        return self.trial.suggest_categorical(key, list(options))
+
+
+class OptunaStrategy(Strategy):
+    """Base for Optuna-backed strategies; subclasses choose the sampler."""
+
+    def __init__(self, space, storage: str | None = None, study_name: str = "nasx", **kw):
+        super().__init__(space, **kw)
+        directions = [OBJECTIVES[o] for o in self.objectives]
+        self.study = optuna.create_study(storage=storage, study_name=study_name, directions=directions,
+                                         sampler=self.make_sampler(), load_if_exists=storage is not None)
+        self._trials: dict[str, optuna.trial.Trial] = {}
+        self._stored: dict[str, int] = {}  # genotype hash -> finished trials already in storage
+        for t in self.study.get_trials(deepcopy=False):
+            if t.state == TrialState.RUNNING:  # its worker died with the driver: close it as failed
+                self.study.tell(t.number, state=TrialState.FAIL)
+            elif "nasx_hash" in t.user_attrs:
+                self._stored[t.user_attrs["nasx_hash"]] = self._stored.get(t.user_attrs["nasx_hash"], 0) + 1
+
+    def make_sampler(self):
+        raise NotImplementedError
+
+    def _distributions(self):
+        return {k: CategoricalDistribution(list(o)) for k, o in self.space.decisions()}
+
+    def _propose(self):
+        trial = self.study.ask()
+        g = self.space.sample(TrialChooser(trial))
+        trial.set_user_attr("nasx_hash", g.hash)
+        return g, {}, {"optuna_trial": trial.number}
+
+    def ask(self):
+        p = super().ask()
+        if p is not None and "optuna_trial" in p.meta:
+            self._trials[p.id] = p.meta["optuna_trial"]
+        return p
+
+    def _learn(self, proposal, result):
+        number = self._trials.pop(proposal.id, None)
+        vals = objective_values(result, self.objectives)
+        if number is None:  # a seed or a replayed trial: add it to the study as finished
+            if self._stored.get(proposal.genotype.hash, 0) > 0:
+                self._stored[proposal.genotype.hash] -= 1
+                return
+            choices = self.space.choices(proposal.genotype)
+            dists = self._distributions()
+            if set(choices) != set(dists):
+                return
+            state = TrialState.COMPLETE if vals else TrialState.FAIL
+            self.study.add_trial(optuna.trial.create_trial(
+                params=choices, distributions=dists, values=vals if vals else None, state=state,
+                user_attrs={"nasx_hash": proposal.genotype.hash}))
+            return
+        if vals is None:
+            self.study.tell(number, state=TrialState.FAIL)
+        else:
+            self.study.tell(number, vals if len(vals) > 1 else vals[0])
+
+
+@register_strategy("tpe")
+class TPE(OptunaStrategy):
+    def make_sampler(self):
+        return optuna.samplers.TPESampler(seed=self.seed, constant_liar=True, multivariate=True,
+                                          n_startup_trials=10)
+
+
+@register_strategy("nsga2")
+class NSGA2(OptunaStrategy):
+    def make_sampler(self):
+        return optuna.samplers.NSGAIISampler(seed=self.seed, population_size=20)
+
+
+@register_strategy("gp")
+class GP(OptunaStrategy):
+    def make_sampler(self):
+        return optuna.samplers.GPSampler(seed=self.seed)
