@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spaces": ("spaces", "List the search spaces with their ops and sizes."),
     "sample": ("sample", "Sample a genotype from a space and print it with its params/MACs."),
     "describe": ("describe", "Params and MACs (optionally per layer) of architectures of a space."),
+    "baselines": ("baselines", "Train zoo models under the search protocol: accuracy, MACs, latency, cost."),
 }
 
 
