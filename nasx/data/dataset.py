@@ -8,6 +8,7 @@ multi-fidelity searches want). Normalization uses the training part's per-channe
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -54,10 +55,22 @@ class Dataset:
                 "augment": self.augment.policy}
 
 
-@lru_cache(maxsize=8)
 def decode(spec: str) -> RawData:
-    """Decoded arrays of a spec, cached per process (searches load the same data many times)."""
+    """Decoded arrays of a spec, cached per process (searches load the same data many times).
+
+    The cache key includes the path's modification time, so replacing a file (or adding/removing
+    one in a folder) is picked up; editing a file inside a sub-folder in place is not.
+    """
     scheme, path = parse_spec(spec)
+    try:
+        stamp = os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        stamp = -1
+    return _decode(scheme, path, stamp, spec)
+
+
+@lru_cache(maxsize=8)
+def _decode(scheme: str, path: str | None, stamp: int, spec: str) -> RawData:
     raw = LOADERS[scheme].fn(path)
     _check(raw, spec)
     return raw
