@@ -4,7 +4,7 @@ Importing this package registers every family; see `registry` for the API and ea
 for its paper, deviations and small-image (28x28 / 32x32) stem.
 """
 
-from . import alexnet, googlenet, inception, lenet, vgg  # noqa: F401  (registration side effects, oldest first)
+from . import alexnet, googlenet, inception, lenet, resnet, resnext, vgg, xception  # noqa: F401  (registration side effects, oldest first)
 from .registry import (
     ModelSpec,
     create_model,
