@@ -14,6 +14,7 @@ pooling and a linear classifier.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import torch
@@ -170,6 +171,39 @@ class CellSpace(SearchSpace):
 
     def num_blocks(self, genotype: Genotype) -> int:
         return len(genotype.data["normal"])
+
+    # ---- progressive growth (PNAS): cells of b blocks -> their (b+1)-block children
+    def block_options(self, index: int) -> list[list]:
+        """Every distinct canonical block at position `index` (unordered (input, op) pairs, repeats allowed)."""
+        pairs = sorted((i, op) for i in range(2 + index) for op in self.settings.ops)
+        return [[a[0], a[1], b[0], b[1]] for a, b in itertools.combinations_with_replacement(pairs, 2)]
+
+    def initial_cells(self) -> list[Genotype]:
+        """All distinct 1-block genotypes: PNAS's first stage."""
+        return self._grow({cell: [] for cell in self.cell_names})
+
+    def expand(self, genotype: Genotype) -> list[Genotype]:
+        """All children with one more block (b -> b+1), de-duplicated by canonical hash; [] at B blocks."""
+        if self.num_blocks(genotype) >= self.settings.blocks:
+            return []
+        return self._grow(genotype.data)
+
+    def _grow(self, data: dict) -> list[Genotype]:
+        b = len(data[self.cell_names[0]])
+        options = self.block_options(b)
+        seen, out = set(), []
+        for new in itertools.product(options, repeat=len(self.cell_names)):
+            child = self.genotype({c: list(data[c]) + [blk] for c, blk in zip(self.cell_names, new)})
+            if child.hash not in seen:
+                seen.add(child.hash)
+                out.append(child)
+        return out
+
+    def block_tokens(self, genotype: Genotype) -> list[list[str]]:
+        """One token row per block index (block i of every cell type): the input a sequence model reads."""
+        d = genotype.data
+        return [[f"{kind}:{v}" for c in self.cell_names for kind, v in zip(("in", "op", "in", "op"), d[c][i])]
+                for i in range(len(d[self.cell_names[0]]))]
 
     def size(self) -> int:
         per_cell = 1

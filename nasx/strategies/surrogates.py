@@ -1,0 +1,205 @@
+"""Accuracy predictors for predictor-guided search (PNAS): fit on (genotype, accuracy), rank the rest.
+
+Two kinds, chosen by name (`create_surrogate`):
+  lstm          PNAS's own: an LSTM reads a cell block by block (each step the embedded tokens of
+                one block), so weights are shared across blocks and a model fit on b-block cells
+                scores (b+1)-block children. Spaces without blocks are read one decision per step.
+  mlp_ensemble  M small MLPs over the space's fixed-length one-hot encoding, trained as one batched
+                model from different initialisations on bootstrap resamples; their spread is the
+                uncertainty.
+Targets are rank-normalised before fitting: only the order matters to the search, and the long
+tail of broken cells (10% accuracy) would otherwise dominate a squared loss. Training is full-batch
+Adam for a fixed number of steps with a seeded initialisation, so a fit is a deterministic function
+of (seed, data) and takes a fraction of a second on CPU for hundreds of cells.
+"""
+
+from __future__ import annotations
+
+import difflib
+from abc import ABC, abstractmethod
+
+import numpy as np
+import torch
+from scipy.stats import rankdata, spearmanr
+from torch import nn
+
+from ..errors import ConfigError
+
+_SURROGATES: dict[str, type] = {}
+
+
+def register_surrogate(name: str):
+    def deco(cls):
+        cls.name = name
+        _SURROGATES[name] = cls
+        return cls
+    return deco
+
+
+def surrogate_names() -> list[str]:
+    return sorted(_SURROGATES)
+
+
+def create_surrogate(name: str, space, seed: int = 0, **options) -> Surrogate:
+    if name not in _SURROGATES:
+        close = difflib.get_close_matches(name, _SURROGATES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(f"unknown surrogate {name!r}{hint}; choose from {', '.join(surrogate_names())}")
+    return _SURROGATES[name](space, seed=seed, **options)
+
+
+def spearman(pred, actual) -> float | None:
+    """Spearman rank correlation, None when undefined (fewer than 3 points or a constant side)."""
+    pred, actual = np.asarray(pred, dtype=float), np.asarray(actual, dtype=float)
+    if len(pred) < 3 or np.ptp(pred) == 0 or np.ptp(actual) == 0:
+        return None
+    return float(spearmanr(pred, actual).statistic)
+
+
+def rank_targets(y) -> np.ndarray:
+    """Accuracies -> ranks scaled to [-1, 1] (ties share their mean rank)."""
+    y = np.asarray(y, dtype=float)
+    if len(y) < 2:
+        return np.zeros(len(y), dtype=np.float32)
+    return (2 * (rankdata(y) - 1) / (len(y) - 1) - 1).astype(np.float32)
+
+
+class Surrogate(ABC):
+    """fit(genotypes, accuracies) then predict(genotypes) -> (mean, std); both numpy arrays."""
+
+    name = ""
+
+    def __init__(self, space, seed: int = 0, steps: int = 200, lr: float = 0.01):
+        self.space, self.seed, self.steps, self.lr = space, int(seed), int(steps), float(lr)
+        self.model: nn.Module | None = None
+
+    def fit(self, genotypes, y) -> Surrogate:
+        if len(genotypes) != len(y) or not len(y):
+            raise ValueError("fit needs as many accuracies as genotypes, and at least one")
+        target = torch.from_numpy(rank_targets(y))
+        x = self.featurize(genotypes)
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
+            torch.manual_seed(self.seed)
+            self.model = self.make_model()
+        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=1e-4, fused=True)
+        weights = self.sample_weights(len(y))
+        self.model.train()
+        for _ in range(self.steps):
+            opt.zero_grad()
+            err = (self.model(*x) - target) ** 2  # (members, n) or (n,)
+            loss = (err * weights).sum(-1).mean() / len(y)
+            loss.backward()
+            opt.step()
+        return self
+
+    @torch.no_grad()
+    def predict(self, genotypes, batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+        if self.model is None:
+            raise RuntimeError("predict before fit")
+        self.model.eval()
+        means, stds = [], []
+        for i in range(0, len(genotypes), batch):
+            out = self.model(*self.featurize(genotypes[i:i + batch]))
+            out = out if out.dim() == 2 else out[None]
+            means.append(out.mean(0).numpy())
+            stds.append(out.std(0, unbiased=False).numpy())
+        if not means:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(means).astype(float), np.concatenate(stds).astype(float)
+
+    def sample_weights(self, n: int) -> torch.Tensor:
+        return torch.ones(n)
+
+    @abstractmethod
+    def featurize(self, genotypes) -> tuple: ...
+
+    @abstractmethod
+    def make_model(self) -> nn.Module: ...
+
+
+class _SeqModel(nn.Module):
+    def __init__(self, vocab: int, width: int, embed: int, hidden: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, embed, padding_idx=0)
+        self.lstm = nn.LSTM(width * embed, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, tokens, lengths):
+        n, t, _ = tokens.shape
+        out, _ = self.lstm(self.embed(tokens).reshape(n, t, -1))
+        last = out[torch.arange(n), lengths - 1]
+        return self.head(last).squeeze(-1)
+
+
+@register_surrogate("lstm")
+class LSTMSurrogate(Surrogate):
+    """PNAS's predictor: shared token embeddings, one LSTM step per block, a linear head."""
+
+    def __init__(self, space, seed: int = 0, embed: int = 16, hidden: int = 32, steps: int = 150,
+                 lr: float = 0.01):
+        super().__init__(space, seed, steps, lr)
+        self.embed_dim, self.hidden = embed, hidden
+        self.vocab: dict[str, int] = {}
+        for _, opts in space.decisions():
+            for o in opts:
+                self.vocab.setdefault(self._token_kind(o), len(self.vocab) + 1)
+        self.width = len(self._steps(space.sample(0))[0])
+
+    @staticmethod
+    def _token_kind(value) -> str:
+        return f"in:{value}" if isinstance(value, int) else f"op:{value}"
+
+    def _steps(self, genotype) -> list[list[str]]:
+        if hasattr(self.space, "block_tokens"):
+            return self.space.block_tokens(genotype)
+        ch = self.space.choices(genotype)
+        return [[self._token_kind(ch[k])] for k, _ in self.space.decisions() if k in ch]
+
+    def featurize(self, genotypes):
+        seqs = [self._steps(g) for g in genotypes]
+        t = max(len(s) for s in seqs)
+        tokens = np.zeros((len(seqs), t, self.width), dtype=np.int64)
+        for i, s in enumerate(seqs):
+            tokens[i, :len(s)] = [[self.vocab[tok] for tok in step] for step in s]
+        return torch.from_numpy(tokens), torch.tensor([len(s) for s in seqs])
+
+    def make_model(self):
+        return _SeqModel(len(self.vocab) + 1, self.width, self.embed_dim, self.hidden)
+
+
+class _EnsembleMLP(nn.Module):
+    """M independent 2-layer MLPs evaluated as one batched matmul: (n, d) -> (M, n)."""
+
+    def __init__(self, members: int, d: int, hidden: int):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(members, d, hidden) * (2.0 / d) ** 0.5)
+        self.b1 = nn.Parameter(torch.zeros(members, 1, hidden))
+        self.w2 = nn.Parameter(torch.randn(members, hidden, 1) * (1.0 / hidden) ** 0.5)
+        self.b2 = nn.Parameter(torch.zeros(members, 1, 1))
+
+    def forward(self, x):
+        h = torch.relu(torch.matmul(x, self.w1) + self.b1)
+        return (torch.matmul(h, self.w2) + self.b2).squeeze(-1)
+
+
+@register_surrogate("mlp_ensemble")
+class MLPEnsembleSurrogate(Surrogate):
+    """Ensemble of MLPs on `space.encode` (absent blocks encode as zeros); std across members."""
+
+    def __init__(self, space, seed: int = 0, members: int = 5, hidden: int = 32, steps: int = 100,
+                 lr: float = 0.02):
+        super().__init__(space, seed, steps, lr)
+        self.members, self.hidden = members, hidden
+
+    def featurize(self, genotypes):
+        return (torch.from_numpy(np.stack([self.space.encode(g) for g in genotypes])),)
+
+    def make_model(self):
+        return _EnsembleMLP(self.members, self.space.encoding_size, self.hidden)
+
+    def sample_weights(self, n):
+        """Bootstrap counts per member (member 0 sees every point once) so members disagree off-data."""
+        rng = np.random.default_rng(self.seed)
+        w = rng.multinomial(n, np.full(n, 1.0 / n), size=self.members).astype(np.float32)
+        w[0] = 1.0
+        return torch.from_numpy(w)
