@@ -1,10 +1,12 @@
 """The model zoo: classic hand-designed CNNs (LeNet-5 to MobileNet v2) behind `create_model`.
 
-Importing this package registers every family; see `registry` for the API and each family file
-for its paper, deviations and small-image (28x28 / 32x32) stem.
+Importing this package registers every family, oldest first (that order is `list_models()`'s and
+the `nasx zoo` table's); see `registry` for the API and each family file for its paper, its
+deviations and its small-image (28x28 / 32x32) stem.
 """
 
-from . import alexnet, googlenet, inception, lenet, resnet, resnext, vgg, xception  # noqa: F401  (registration side effects, oldest first)
+from importlib import import_module
+
 from .registry import (
     ModelSpec,
     create_model,
@@ -17,5 +19,10 @@ from .registry import (
     register_model,
 )
 
-__all__ = ["ModelSpec", "create_model", "families", "get_spec", "inference_params", "list_models",
-           "model_info", "model_stats", "register_model"]
+FAMILY_MODULES = ("lenet", "alexnet", "vgg", "googlenet", "inception", "resnet", "xception", "resnext",
+                  "squeezenet", "densenet", "pyramidnet", "mobilenet", "shufflenet")
+for _module in FAMILY_MODULES:
+    import_module(f"{__name__}.{_module}")
+
+__all__ = ["FAMILY_MODULES", "ModelSpec", "create_model", "families", "get_spec", "inference_params",
+           "list_models", "model_info", "model_stats", "register_model"]

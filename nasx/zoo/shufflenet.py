@@ -1,0 +1,133 @@
+"""ShuffleNet v1 (Zhang, Zhou, Lin, Sun 2018) and v2 (Ma, Zhang, Zheng, Sun 2018).
+
+v1 unit: grouped 1x1 -> channel shuffle -> depthwise 3x3 -> grouped 1x1 (bottleneck = out/4), added
+to the input, or concatenated with a 3x3/2 avg-pooled input when strided; stage 2's first 1x1 is
+not grouped (24 input channels). Widths per group count are Table 1's; the 0.25x-2x variants scale
+them, rounded to a multiple of 4*g so every grouped conv divides (0.25x g=4: 68 -> 64). v2 unit:
+channel split, 1x1-dw3x3-1x1 on one half, concat, shuffle; params equal torchvision's
+(x1.0: 2,278,604). Small inputs: conv1 3x3/1, no max-pool (stages still stride 2, 32 -> 4).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..blocks import conv_bn_relu
+from ._common import gap_head, is_small
+from .registry import register_model
+
+
+def channel_shuffle(x, groups):
+    n, c, h, w = x.shape
+    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+class ShuffleV1Unit(nn.Module):
+    def __init__(self, c_in, c_out, groups, stride, group_first=True):
+        super().__init__()
+        self.stride, self.groups = stride, groups
+        branch_out = c_out - c_in if stride == 2 else c_out
+        mid = c_out // 4
+        self.reduce = conv_bn_relu(c_in, mid, 1, groups=groups if group_first else 1)
+        self.dw = conv_bn_relu(mid, mid, 3, stride, groups=mid, relu=False)
+        self.expand = conv_bn_relu(mid, branch_out, 1, groups=groups, relu=False)
+
+    def forward(self, x):
+        out = self.expand(self.dw(channel_shuffle(self.reduce(x), self.groups)))
+        if self.stride == 2:
+            return F.relu(torch.cat([F.avg_pool2d(x, 3, 2, 1), out], 1))
+        return F.relu(x + out)
+
+
+class ShuffleV2Unit(nn.Module):
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.stride = stride
+        half = c_out // 2
+        if stride == 2:
+            self.left = nn.Sequential(conv_bn_relu(c_in, c_in, 3, 2, groups=c_in, relu=False),
+                                      conv_bn_relu(c_in, half, 1))
+        self.right = nn.Sequential(conv_bn_relu(c_in if stride == 2 else half, half, 1),
+                                   conv_bn_relu(half, half, 3, stride, groups=half, relu=False),
+                                   conv_bn_relu(half, half, 1))
+
+    def forward(self, x):
+        if self.stride == 2:
+            out = torch.cat([self.left(x), self.right(x)], 1)
+        else:
+            a, b = x.chunk(2, dim=1)
+            out = torch.cat([a, self.right(b)], 1)
+        return channel_shuffle(out, 2)
+
+
+def _stem(c_in, input_size, width=24):
+    if is_small(input_size):
+        return [conv_bn_relu(c_in, width, 3)]
+    return [conv_bn_relu(c_in, width, 3, 2), nn.MaxPool2d(3, 2, 1)]
+
+
+V1_WIDTHS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}  # stage-2 output channels at 1x (Table 1)
+V1_ERR = {  # Table 2 top-1 error, (g, scale) -> %; 2x (g=3) from Table 5
+    (1, 1.0): 33.6, (2, 1.0): 32.7, (3, 1.0): 32.6, (4, 1.0): 32.8, (8, 1.0): 32.4,
+    (1, 0.5): 45.1, (2, 0.5): 44.4, (3, 0.5): 43.2, (4, 0.5): 41.6, (8, 0.5): 42.3,
+    (1, 0.25): 57.1, (2, 0.25): 56.8, (3, 0.25): 55.0, (4, 0.25): 54.2, (8, 0.25): 52.7,
+    (3, 2.0): 26.3,
+}
+V1_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
+
+
+def _shufflenet_v1(num_classes, input_size, groups, scale):
+    step = 4 * groups
+    widths = [max(step, int(round(V1_WIDTHS[groups] * scale * 2 ** i / step)) * step) for i in range(3)]
+    layers, c = _stem(input_size[0], input_size), 24
+    for i, (w, n) in enumerate(zip(widths, (4, 8, 4))):
+        for j in range(n):
+            layers.append(ShuffleV1Unit(c, w, groups, 2 if j == 0 else 1, group_first=bool(i or j)))
+            c = w
+    return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes))
+
+
+V2_WIDTHS = {0.5: (48, 96, 192, 1024), 1.0: (116, 232, 464, 1024), 1.5: (176, 352, 704, 1024),
+             2.0: (244, 488, 976, 2048)}
+V2_ERR = {0.5: 39.7, 1.0: 30.6, 1.5: 27.4, 2.0: 25.1}  # Table 8, top-1 error
+
+
+def _shufflenet_v2(num_classes, input_size, scale):
+    *stages, last = V2_WIDTHS[scale]
+    layers, c = _stem(input_size[0], input_size), 24
+    for w, n in zip(stages, (4, 8, 4)):
+        for j in range(n):
+            layers.append(ShuffleV2Unit(c, w, 2 if j == 0 else 1))
+            c = w
+    layers.append(conv_bn_relu(c, last, 1))
+    return nn.Sequential(nn.Sequential(*layers), gap_head(last, num_classes))
+
+
+def _tag(scale: float) -> str:
+    """0.25 -> 'x0_25', 1.0 -> 'x1_0' (torchvision's naming)."""
+    return "x" + f"{scale:g}".replace(".", "_") + ("_0" if scale == int(scale) else "")
+
+
+_RECIPE_V1 = {"batch_size": 1024, "gpus": 4, "optimizer": "sgd", "momentum": 0.9, "weight_decay": 4e-5,
+              "lr": 0.5, "lr_schedule": "linear decay from 0.5 to 0", "iterations": 300_000,
+              "augmentation": ["random crop (less aggressive scale aug for small nets)", "horizontal flip"],
+              "eval": "ILSVRC-2012 val, 1 centre crop 224 of 256"}
+_RECIPE_V2 = {**_RECIPE_V1, "eval": "ILSVRC-2012 val, 1 centre crop 224"}
+
+for _g in V1_WIDTHS:
+    for _s in V1_SCALES:
+        _name = f"shufflenet_v1_g{_g}" + ("" if _s == 1.0 else "_" + _tag(_s))
+        register_model(_name, family="shufflenet", year=2018, top1_err=V1_ERR.get((_g, _s)), recipe=_RECIPE_V1,
+                       paper="Zhang, Zhou, Lin, Sun, ShuffleNet: An Extremely Efficient Convolutional Neural "
+                             "Network for Mobile Devices, CVPR 2018",
+                       kwargs={"groups": _g, "scale": _s},
+                       variant_note=f"{_s}x width, {_g} groups; widths rounded to multiples of {4 * _g}")(
+            _shufflenet_v1)
+for _s in V2_WIDTHS:
+    register_model(f"shufflenet_v2_{_tag(_s)}", family="shufflenet", year=2018, top1_err=V2_ERR[_s],
+                   paper="Ma, Zhang, Zheng, Sun, ShuffleNet V2: Practical Guidelines for Efficient CNN "
+                         "Architecture Design, ECCV 2018",
+                   recipe=_RECIPE_V2, kwargs={"scale": _s},
+                   variant_note=f"{_s}x width (torchvision layout)")(_shufflenet_v2)
