@@ -47,7 +47,7 @@ def _pyramidnet(num_classes, input_size, depth, alpha, bottleneck):
     c, width = 16, 16.0
     for k in range(3 * n):
         width += add
-        layers.append(PyramidBlock(c, int(round(width)), 2 if k in (n, 2 * n) else 1, bottleneck))
+        layers.append(PyramidBlock(c, round(width), 2 if k in (n, 2 * n) else 1, bottleneck))
         c = layers[-1].c_out
     layers += [nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
     return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes))

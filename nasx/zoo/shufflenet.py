@@ -80,7 +80,7 @@ V1_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
 
 def _shufflenet_v1(num_classes, input_size, groups, scale):
     step = 4 * groups
-    widths = [max(step, int(round(V1_WIDTHS[groups] * scale * 2 ** i / step)) * step) for i in range(3)]
+    widths = [max(step, round(V1_WIDTHS[groups] * scale * 2 ** i / step) * step) for i in range(3)]
     layers, c = _stem(input_size[0], input_size), 24
     for i, (w, n) in enumerate(zip(widths, (4, 8, 4))):
         for j in range(n):
