@@ -1,0 +1,12 @@
+"""Export architectures as standalone PyTorch: model.py (imports only torch), weights, pt2, ONNX.
+
+    from nasx.export import from_genotype, write_export
+    write_export(from_genotype("g.json"), "exported/")      # what `nasx export` does
+    net = nasx.load("exported/")                             # or a run directory
+"""
+
+from .load import load
+from .sources import Exportable, from_genotype, from_run, from_zoo
+from .writer import Report, write_export
+
+__all__ = ["Exportable", "Report", "from_genotype", "from_run", "from_zoo", "load", "write_export"]

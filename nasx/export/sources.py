@@ -1,0 +1,187 @@
+"""Where an export comes from: a run's trial, a genotype file, or a zoo model -> one `Exportable`.
+
+Each source yields the engine's model (with the weights to ship loaded, strict), the generated
+source, the facts for the docstring and metrics.json, and the genotype.json content. Weights are
+always read with `weights_only=True`; num_classes / in_channels of a weights file are read from
+its tensors when not given, so `nasx export --genotype g.json --weights w.pt` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import NasxError
+from ..genotype import Genotype
+from ..measure import count_macs, count_params
+from .codegen import Generated, generate
+from .safety import check_input_size, check_num_classes, read_genotype_file
+
+DEFAULT_INPUT_SIZE = (3, 32, 32)
+DEFAULT_NUM_CLASSES = 10
+
+
+@dataclass
+class Exportable:
+    model: nn.Module
+    generated: Generated
+    title: str
+    source: str
+    source_info: dict
+    genotype_json: dict
+    num_classes: int
+    input_size: tuple[int, int, int]
+    weights: dict | None = None  # the state_dict to ship as weights.pt (None: no weights)
+    metrics: dict = field(default_factory=dict)
+    params: int = 0
+    macs: int | None = None
+
+    def measure(self) -> None:
+        self.params = count_params(self.model)
+        try:
+            self.macs = count_macs(self.model, self.input_size)
+        except NasxError:
+            self.macs = None
+
+
+def load_state(path: str | Path) -> dict:
+    """A state_dict from `path`, loaded safely (weights_only=True), or a one-line NasxError."""
+    p = Path(path)
+    if not p.is_file():
+        raise NasxError(f"weights file {p} does not exist")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - pickle / zip errors of all kinds
+        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NasxError(f"weights file {p} cannot be loaded with weights_only=True: {msg[:200]}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise NasxError(f"weights file {p} is not a state_dict (a mapping of names to tensors)")
+    return state
+
+
+def load_into(model: nn.Module, state: dict, where: str) -> None:
+    """load_state_dict(strict=True) with a one-line explanation of a mismatch."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [k for k in own if k in state and own[k].shape != state[k].shape]
+    if missing or unexpected or shapes:
+        parts = []
+        for what, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", shapes)):
+            if keys:
+                parts.append(f"{len(keys)} {what} (e.g. {keys[0]})")
+        raise NasxError(f"{where} does not match the network: {', '.join(parts)}")
+    model.load_state_dict(state, strict=True)
+
+
+def infer_shape(build, state: dict) -> tuple[int, int]:
+    """(num_classes, in_channels) of a network whose weights are `state`: the last Linear's rows and
+    the first Conv2d's input channels, found on a meta-device build of the same architecture."""
+    with torch.device("meta"):
+        probe = build(DEFAULT_NUM_CLASSES, DEFAULT_INPUT_SIZE)
+    convs = [(n, m) for n, m in probe.named_modules() if isinstance(m, nn.Conv2d)]
+    linears = [n for n, m in probe.named_modules() if isinstance(m, nn.Linear)]
+    num_classes, in_channels = DEFAULT_NUM_CLASSES, DEFAULT_INPUT_SIZE[0]
+    if linears and f"{linears[-1]}.weight" in state:
+        num_classes = int(state[f"{linears[-1]}.weight"].shape[0])
+    if convs and f"{convs[0][0]}.weight" in state:
+        in_channels = int(state[f"{convs[0][0]}.weight"].shape[1]) * convs[0][1].groups
+    return check_num_classes(num_classes), in_channels
+
+
+def _sibling_input_size(weights: Path) -> tuple | None:
+    """The input size `nasx train` recorded next to its weights.pt, if any."""
+    meta = weights.parent / "metrics.json"
+    try:
+        size = json.loads(meta.read_text()).get("input_size")
+        return tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 else None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def _resolve_shape(build, state, num_classes, input_size, weights_path=None):
+    """Explicit options win; then the weights' own shapes; then the defaults."""
+    if state is not None:
+        n, c = infer_shape(build, state)
+        size = input_size or (weights_path and _sibling_input_size(weights_path)) or (c, *DEFAULT_INPUT_SIZE[1:])
+        if input_size is None:
+            size = (c, *size[1:])
+        return num_classes or n, check_input_size(size)
+    return check_num_classes(num_classes or DEFAULT_NUM_CLASSES), check_input_size(input_size or DEFAULT_INPUT_SIZE)
+
+
+def _genotype_exportable(space, g: Genotype, state, num_classes, input_size, title, source, source_info,
+                         metrics=None, weights_path=None) -> Exportable:
+    def build(n, size):
+        return space.build(g, num_classes=n, input_size=tuple(size))
+
+    num_classes, input_size = _resolve_shape(build, state, num_classes, input_size, weights_path)
+    check_num_classes(num_classes)
+    model = build(num_classes, input_size)
+    if state is not None:
+        load_into(model, state, source_info.get("weights") or "weights")
+    ex = Exportable(model, generate(space, g), title, source, source_info, g.to_dict(), num_classes, input_size,
+                    state, dict(metrics or {}))
+    ex.measure()
+    return ex
+
+
+def from_genotype(path: str | Path, space: str | None = None, num_classes: int | None = None,
+                  input_size=None, weights: str | Path | None = None) -> Exportable:
+    from ..spaces import get_space
+
+    g = read_genotype_file(path, space)
+    state = load_state(weights) if weights else None
+    info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None}
+    return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
+                                f"{g.space} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
+                                weights_path=Path(weights) if weights else None)
+
+
+def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = None,
+             num_classes: int | None = None, input_size=None) -> Exportable:
+    from ..runs import RunDir
+    from ..spaces import get_space
+
+    run = RunDir.open(run_dir)
+    rec = run.trial(trial) if trial is not None else run.best(rank or 1)
+    state = None
+    if rec.weights is not None:
+        if not rec.weights.is_file():
+            raise NasxError(f"trial {rec.trial_id}: weights file {rec.weights} is missing")
+        state = load_state(rec.weights)
+    g = rec.genotype
+    cfg = run.config()
+    if input_size is None:
+        size = cfg.get("input_size") or (cfg.get("task") or {}).get("input_size") if isinstance(cfg, dict) else None
+        if isinstance(size, (list, tuple)) and len(size) == 3:
+            input_size = tuple(int(v) for v in size)
+    where = f"run {run.path.name}, trial {rec.trial_id}" + (f" (rank {rank or 1})" if trial is None else "")
+    info = {"kind": "run", "run": str(run.path), "trial": rec.trial_id, "rank": None if trial else (rank or 1),
+            "weights": str(rec.weights) if rec.weights else None}
+    return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
+                                f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics)
+
+
+def from_zoo(name: str, num_classes: int | None = None, input_size=None,
+             weights: str | Path | None = None) -> Exportable:
+    from .. import zoo
+    from .zoo import emit_zoo
+
+    spec = zoo.get_spec(name)
+    n = check_num_classes(num_classes or spec.num_classes)
+    size = check_input_size(tuple(input_size) if input_size else spec.input_size)
+    model = zoo.create_model(name, num_classes=n, input_size=size)
+    state = None
+    if weights:
+        state = load_state(weights)
+        load_into(model, state, str(weights))
+    info = {"kind": "zoo", "zoo": name, "weights": str(weights) if weights else None}
+    ex = Exportable(model, emit_zoo(name, model), f"{name} ({spec.family})", f"nasx zoo model {name}", info,
+                    {"zoo": name, "family": spec.family, "num_classes": n, "input_size": list(size)}, n, size, state)
+    ex.measure()
+    return ex

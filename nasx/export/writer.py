@@ -1,0 +1,92 @@
+"""Write an export folder all at once or not at all.
+
+Everything goes into a hidden temporary folder beside DIR; the round-trip check and the extra
+formats run there; only when all of it succeeded is the folder renamed to DIR. Any failure (a
+refused genotype, a mismatching check, an exporter error, Ctrl-C) removes the temporary folder, so
+a DIR either is a complete, checked export or does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..errors import NasxError
+from .check import round_trip
+from .formats import write_format
+from .render import ModelInfo, render
+from .sources import Exportable
+
+
+@dataclass
+class Report:
+    out: Path
+    class_name: str
+    files: list[str]
+    weights: bool
+    check_diff: float | None = None
+    format_diffs: dict = field(default_factory=dict)
+
+
+def _prepare_target(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise NasxError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise NasxError(f"--out {out} already exists and is not empty (use --force to replace it)")
+
+
+def _metrics(ex: Exportable) -> dict:
+    return {"metrics": ex.metrics, "params": ex.params, "macs": ex.macs, "input_size": list(ex.input_size),
+            "num_classes": ex.num_classes, "class_name": ex.generated.class_name, "source": ex.source_info,
+            "weights": "weights.pt" if ex.weights is not None else None}
+
+
+def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (), check: bool = True,
+                 force: bool = False) -> Report:
+    out = Path(out)
+    _prepare_target(out, force)
+    info = ModelInfo(ex.title, ex.genotype_json, ex.params, ex.macs, ex.num_classes, ex.input_size, ex.source,
+                     ex.weights is not None)
+    text = render(ex.generated, info)  # refusals happen here, before anything touches the disk
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        report = Report(out, ex.generated.class_name, [], ex.weights is not None)
+        (tmp / "model.py").write_text(text, encoding="utf-8")
+        if ex.weights is not None:
+            torch.save({k: v.detach().cpu() for k, v in ex.weights.items()}, tmp / "weights.pt")
+        (tmp / "genotype.json").write_text(json.dumps(ex.genotype_json, indent=1, sort_keys=True) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(_metrics(ex), indent=1, default=str) + "\n")
+        ex.model.eval()
+        if check:
+            report.check_diff = round_trip(tmp, ex.model, ex.input_size)
+        for name in dict.fromkeys(formats):
+            filename, diff = write_format(name, ex.model, ex.input_size, tmp)
+            report.format_diffs[name] = diff
+        report.files = sorted(p.name for p in tmp.iterdir())
+        _move_into_place(tmp, out)
+        return report
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    os.chmod(tmp, 0o755)
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            os.replace(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
