@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spaces": ("spaces", "List the search spaces with their ops and sizes."),
     "sample": ("sample", "Sample a genotype from a space and print it with its params/MACs."),
     "describe": ("describe", "Params and MACs (optionally per layer) of architectures of a space."),
+    "search": ("search", "Run an architecture search on Ray into runs/<run-id>/."),
+    "resume": ("resume", "Continue a killed or interrupted search."),
+    "show": ("show", "Leaderboard and status of a run directory."),
     "baselines": ("baselines", "Train zoo models under the search protocol: accuracy, MACs, latency, cost."),
 }
 

@@ -8,7 +8,8 @@ import sys
 import click
 from rich.console import Console
 
-console = Console(highlight=False)
+# Off a terminal (logs, CI, pipes) rich would wrap tables at 80 columns; give them room instead.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False)
 
 

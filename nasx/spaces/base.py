@@ -12,7 +12,7 @@ import itertools
 import math
 import random
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Hashable, Iterator, Sequence
 
 import numpy as np
@@ -75,6 +75,7 @@ class SpaceSettings:
     name: str = ""
     kind: str = ""
     description: str = ""
+    seeds: dict = field(default_factory=dict)  # name -> genotype description (classic designs)
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "SpaceSettings":
@@ -205,6 +206,34 @@ class SearchSpace(ABC):
                 raise GenotypeError(f"arch is of space {data['space']!r}, not {self.name!r}")
             data = {k: v for k, v in data.items() if k != "space"}
         return self.genotype(data)
+
+    # settings that shape the network but not which genotypes are valid (safe to override per run)
+    network_keys: tuple[str, ...] = ()
+
+    def with_network(self, **overrides) -> "SearchSpace":
+        """The same space (same name, same genotypes) building networks with other widths/depths."""
+        if not overrides:
+            return self
+        bad = sorted(set(overrides) - set(self.network_keys))
+        if bad:
+            raise SpaceError(f"space {self.name}: network setting(s) {', '.join(bad)} cannot be overridden; "
+                             f"allowed: {', '.join(self.network_keys) or 'none'}")
+        import dataclasses
+
+        settings = dataclasses.replace(self.settings, **overrides)
+        settings.check(f"space {self.name} network overrides")
+        return type(self)(settings)
+
+    def seed_names(self) -> list[str]:
+        return sorted(self.settings.seeds or {})
+
+    def seed_genotype(self, name: str) -> Genotype:
+        """A named classic design expressed in this space (`--seed-arch resnet`), validated."""
+        seeds = self.settings.seeds or {}
+        if name not in seeds:
+            raise SpaceError(f"space {self.name} has no seed architecture {name!r}; "
+                             f"available: {', '.join(sorted(seeds)) or 'none'}")
+        return self.genotype(dict(seeds[name]))
 
     def ops(self) -> list[str]:
         return list(getattr(self.settings, "ops", []))

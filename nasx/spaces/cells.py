@@ -105,6 +105,7 @@ class CellNetwork(nn.Module):
 class CellSpace(SearchSpace):
     kind = "cells"
     settings_cls = CellSettings
+    network_keys = ("channels", "cells_per_stage", "stages", "stem_multiplier")
 
     @property
     def cell_names(self) -> list[str]:

@@ -138,6 +138,7 @@ class NB201Network(nn.Module):
 class NB201Space(SearchSpace):
     kind = "nb201"
     settings_cls = NB201Settings
+    network_keys = ("channels", "cells_per_stage")
 
     def _walk(self, chooser: Chooser) -> dict:
         ops = tuple(self.settings.ops)

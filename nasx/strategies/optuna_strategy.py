@@ -32,6 +32,8 @@ class TrialChooser(Chooser):
 class OptunaStrategy(Strategy):
     """Base for Optuna-backed strategies; subclasses choose the sampler."""
 
+    uses_storage = True  # the driver gives it sqlite:///<run>/optuna.db
+
     def __init__(self, space, storage: str | None = None, study_name: str = "nasx", **kw):
         super().__init__(space, **kw)
         directions = [OBJECTIVES[o] for o in self.objectives]

@@ -29,3 +29,9 @@ def create_strategy(name: str, space, **kwargs):
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ConfigError(f"unknown strategy {name!r}{hint}; choose from {', '.join(strategy_names())}")
     return _STRATEGIES[name](space, **kwargs)
+
+
+def strategy_class(name: str) -> type:
+    if name not in _STRATEGIES:
+        create_strategy(name, None)  # raises the one-line error
+    return _STRATEGIES[name]

@@ -1,0 +1,43 @@
+"""`nasx search`: a search on Ray (embedded local Ray by default), writing runs/<run-id>/."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import load_config
+from ..runs import RunDir
+from .common import console
+from .show import print_leaderboard
+
+
+@click.command(help="Run an architecture search (embedded local Ray by default) into runs/<run-id>/.")
+@click.option("--space", default=None, help="Search space (see `nasx spaces`). Default: cells.")
+@click.option("--budget", default=None, help="e.g. 100gpu-h, 2cpu-h, 90min, 500trials; combine with '+'.")
+@click.option("--strategy", default=None, help="tpe | random | nsga2 | gp | evolution | pnas ...")
+@click.option("--data", default=None, help="digits | fashion-mnist | cifar10:/dir | idx:/dir | npz:/f.npz | folder:/dir")
+@click.option("--config", "config_file", default=None, help="YAML config (a path or a name in configs/).")
+@click.option("--objectives", default=None, help="Comma list starting with val_acc, e.g. val_acc,params.")
+@click.option("--gpus-per-trial", type=float, default=None, help="Fractional GPUs per trial (default 0.25 with GPUs).")
+@click.option("--cpus-per-trial", type=float, default=None, help="CPUs per trial (default 1).")
+@click.option("--max-concurrent", type=int, default=None, help="At most this many trials at once.")
+@click.option("--epochs", type=int, default=None, help="Training epochs per candidate.")
+@click.option("--seed-arch", default=None, help="Comma list of classic designs to try first (resnet,inception,mobilenet).")
+@click.option("--address", default=None, help="Join an existing Ray cluster (auto, or ray://host:port).")
+@click.option("--run-dir", default=None, help="Run directory (default runs/<space>-<strategy>-<time>).")
+@click.option("--no-dashboard", is_flag=True, default=False, help="Do not start the Ray dashboard.")
+@click.option("--executor", type=click.Choice(["ray", "inprocess"]), default=None, help="ray (default) or inprocess.")
+@click.option("--seed", type=int, default=None, help="Strategy and training seed.")
+@click.option("--asha/--no-asha", default=None, help="ASHA early stopping on the per-epoch reports.")
+@click.option("--baselines", default=None, help="Comma list of zoo models trained under the same protocol.")
+def command(config_file, no_dashboard, **flags):
+    flags["dashboard"] = False if no_dashboard else None
+    cfg = load_config(config_file, flags)
+    from ..search import default_run_dir, run_search
+
+    path = cfg.run_dir or str(default_run_dir(cfg))
+    cfg.run_dir = path
+    run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
+    console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
+                  f"run directory {run.path}")
+    run_search(cfg, run, console)
+    print_leaderboard(run, top=10)

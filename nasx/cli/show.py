@@ -1,0 +1,67 @@
+"""`nasx show RUN`: status, budget and leaderboard of a run (a table, or --json)."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from ..runs import RunDir
+from .common import console, echo_json, human
+
+
+def print_leaderboard(run: RunDir, top: int = 20) -> None:
+    board = run.leaderboard()
+    t = Table(title=f"leaderboard: {run.path.name}")
+    for col in ("rank", "trial", "val_acc", "test_acc", "params", "MACs", "latency b1", "device-s", "arch"):
+        t.add_column(col, overflow="fold")
+    for i, tr in enumerate(board[:top], start=1):
+        m = tr.metrics
+        t.add_row(str(i), tr.trial_id, f"{m.get('val_acc', 0):.4f}",
+                  f"{m['test_acc']:.4f}" if m.get("test_acc") is not None else "-",
+                  human(m.get("params")), human(m.get("macs")),
+                  f"{m['latency_ms_b1']:.2f} ms" if m.get("latency_ms_b1") is not None else "-",
+                  f"{tr.device_seconds:.1f}", tr.genotype.hash[:8])
+    for r in run.records():
+        if r.get("event") == "baseline":
+            acc = r.get("val_acc")
+            t.add_row("base", r["model"], f"{acc:.4f}" if acc is not None else r.get("status", "-"),
+                      f"{r['test_acc']:.4f}" if r.get("test_acc") is not None else "-",
+                      human(r.get("params")), human(r.get("macs")),
+                      f"{r['latency_ms_b1']:.2f} ms" if r.get("latency_ms_b1") is not None else "-",
+                      f"{r.get('device_seconds') or 0:.1f}", f"zoo:{r['model']}", style="italic")
+    console.print(t)
+
+
+def run_summary(run: RunDir) -> dict:
+    meta = run.meta()
+    trials = run.trials()
+    return {
+        "run": run.path.name, "status": meta.get("status"),
+        "budget": {"limit": run.config().get("budget"),
+                   "spent_device_seconds": sum(t.device_seconds for t in trials),
+                   "spent_wall_seconds": meta.get("wall_seconds_total"), "trials": len(trials)},
+        "trials": [{"id": t.trial_id, "genotype": t.genotype.to_dict(), "status": t.status, "reason": t.reason,
+                    "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],
+        "baselines": [r for r in run.records() if r.get("event") == "baseline"],
+    }
+
+
+@click.command(help="Leaderboard and status of a run directory.")
+@click.argument("run_dir", type=click.Path())
+@click.option("--top", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: status, budget, trials.")
+def command(run_dir, top, as_json):
+    run = RunDir.open(run_dir)
+    s = run_summary(run)
+    if as_json:
+        echo_json(s)
+        return
+    b = s["budget"]
+    st = [t["status"] for t in s["trials"]]
+    console.print(f"run {s['run']}: {s['status']}; {b['trials']} trials ({st.count('ok')} ok, "
+                  f"{st.count('failed')} failed, {st.count('stopped')} stopped); "
+                  f"{b['spent_device_seconds']:.0f} device-s spent of {b['limit']}")
+    print_leaderboard(run, top)
+    plots = run.path / "plots"
+    if plots.is_dir():
+        console.print("pictures: " + ", ".join(str(p) for p in sorted(plots.glob("*.png"))))

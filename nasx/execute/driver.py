@@ -1,0 +1,160 @@
+"""The search driver: strategy + budget + journal, shared by every executor.
+
+Executors only ask the driver for the next trial spec (`next_spec`) and hand back outcomes
+(`record`); the driver decides whether the budget allows another trial, writes each finished trial
+to the journal before the strategy hears of it (so a kill never loses a told trial), and keeps the
+progress figures. On resume it replays the journal into a fresh strategy and the spent budget.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from ..budget import Budget, Spend, allows
+from ..config import SearchConfig
+from ..errors import ConfigError
+from ..evaluate import Result
+from ..runs import RunDir
+from ..spaces import get_space
+from ..strategies import create_strategy
+from ..strategies.registry import strategy_class
+
+FINISHED = "FINISHED"
+
+
+@dataclass
+class Stats:
+    running: int = 0
+    finished: int = 0
+    failed: int = 0
+    stopped: int = 0
+    best_val_acc: float | None = None
+    best_id: str | None = None
+    stop_reason: str = ""
+    recent: list = field(default_factory=list)  # last few (id, status, val_acc, reason)
+
+
+class SearchDriver:
+    def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=()):
+        self.cfg, self.run = cfg, run
+        self.space = get_space(cfg.space)
+        self.budget = Budget.parse(cfg.budget)
+        self.cpus, self.gpus = float(cfg.cpus_per_trial), float(gpus_per_trial)
+        if self.budget.gpu_seconds is not None and self.gpus <= 0:
+            raise ConfigError(f"budget {cfg.budget!r} counts GPU-hours but trials hold no GPU "
+                              "(no GPU in the cluster or --gpus-per-trial 0); use a cpu-h, min or trials budget")
+        self.task = cfg.make_task().to_dict()
+        self.listeners = list(listeners)
+        self.strategy = self._make_strategy()
+        self.spent = Spend()
+        self.stats = Stats()
+        self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
+        self.costs: list[float] = []  # wall seconds of finished trials
+        meta = run.meta()
+        self.wall_before = float(meta.get("wall_seconds_total", 0.0))
+        self.t_start = time.time()
+        self._replay()
+
+    # ---- setup
+    def _make_strategy(self):
+        kw = dict(self.cfg.strategy_options)
+        cls = strategy_class(self.cfg.strategy)
+        if getattr(cls, "uses_storage", False):
+            kw.setdefault("storage", f"sqlite:///{self.run.path / 'optuna.db'}")
+        if self.budget.trials is not None:
+            kw.setdefault("max_trials", self.budget.trials)
+        seeds = [self.space.seed_genotype(name) for name in self.cfg.seed_arch]
+        return create_strategy(self.cfg.strategy, self.space, seed=self.cfg.seed, objectives=self.cfg.objectives,
+                               seeds=seeds, **kw)
+
+    def _replay(self):
+        for t in self.run.trials():
+            self.strategy.observe(t.genotype, Result(t.status, t.reason, dict(t.metrics)), t.fidelity, t.meta)
+            self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
+            self.spent.gpu_seconds += t.wall_seconds * float(t.meta.get("gpus", self.gpus))
+            self.spent.cpu_seconds += t.wall_seconds * float(t.meta.get("cpus", self.cpus))
+            self.spent.trials += 1
+
+    # ---- the executor-facing protocol
+    def wall_elapsed(self) -> float:
+        return self.wall_before + (time.time() - self.t_start)
+
+    def estimate(self) -> tuple[float, float, float] | None:
+        if not self.costs:
+            return None
+        return (sum(self.costs[-20:]) / len(self.costs[-20:]), self.cpus, self.gpus)
+
+    def next_spec(self):
+        """A trial spec to launch, None to wait, or FINISHED when no more trials should start."""
+        ok, why = allows(self.budget, self.spent, len(self.running), self.estimate(), self.wall_elapsed(),
+                         self.cpus, self.gpus)
+        if not ok:
+            self.stats.stop_reason = why
+            return FINISHED
+        p = self.strategy.ask()
+        if p is None:
+            if self.strategy.finished or not self.running:
+                self.stats.stop_reason = self.stats.stop_reason or "strategy finished"
+                return FINISHED
+            return None
+        self.running[p.id] = (p, time.time())
+        self.stats.running = len(self.running)
+        self._notify()
+        return {
+            "trial_id": p.id, "genotype": p.genotype.to_dict(), "fidelity": p.fidelity, "meta": p.meta,
+            "task": self.task, "network": self.cfg.network, "run_dir": str(self.run.path),
+            "keep_weights": self.cfg.keep_weights, "cpus": self.cpus, "gpus": self.gpus,
+        }
+
+    def record(self, trial_id: str, outcome: dict) -> None:
+        """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
+        p, started = self.running.pop(trial_id)
+        wall = float(outcome.get("wall_seconds") or (time.time() - started))
+        metrics = dict(outcome.get("metrics") or {})
+        status = outcome.get("status", "failed")
+        meta = {**p.meta, "cpus": self.cpus, "gpus": self.gpus}
+        device_seconds = wall * (self.gpus if self.gpus > 0 else self.cpus)
+        self.run.append({
+            "event": "trial", "id": trial_id, "genotype": p.genotype.to_dict(), "hash": p.genotype.hash,
+            "status": status, "reason": outcome.get("reason"), "metrics": metrics,
+            "device_seconds": device_seconds, "wall_seconds": wall, "worker": outcome.get("worker"),
+            "weights": outcome.get("weights"), "fidelity": p.fidelity, "meta": meta,
+            "finished_at": time.time(),
+        })
+        self.strategy.tell(p, Result(status, outcome.get("reason"), metrics))
+        self.spent.add_trial(wall, self.cpus, self.gpus)
+        self.costs.append(wall)
+        self._count(trial_id, status, metrics, outcome.get("reason"), wall)
+        self.stats.running = len(self.running)
+        self.run.update_meta(spent=self.spent.to_dict(), wall_seconds_total=self.wall_elapsed())
+        self._notify()
+
+    def _count(self, trial_id, status, metrics, reason, wall, replay=False):
+        st = self.stats
+        if status == "ok":
+            st.finished += 1
+            acc = metrics.get("val_acc")
+            if acc is not None and math.isfinite(acc) and (st.best_val_acc is None or acc > st.best_val_acc):
+                st.best_val_acc, st.best_id = acc, trial_id
+        elif status == "stopped":
+            st.stopped += 1
+        else:
+            st.failed += 1
+        st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), reason)])[-5:]
+
+    def _notify(self):
+        for fn in self.listeners:
+            fn(self)
+
+    def spent_primary(self) -> tuple[float, float | None, str]:
+        """(spent, limit, unit) of the budget that binds first, for progress displays."""
+        b, s = self.budget, self.spent
+        if b.gpu_seconds is not None:
+            return s.gpu_seconds / 3600, b.gpu_seconds / 3600, "GPU-h"
+        if b.cpu_seconds is not None:
+            return s.cpu_seconds / 3600, b.cpu_seconds / 3600, "CPU-h"
+        if b.wall_seconds is not None:
+            return self.wall_elapsed() / 60, b.wall_seconds / 60, "min"
+        return float(s.trials), float(b.trials) if b.trials else None, "trials"

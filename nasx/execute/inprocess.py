@@ -1,0 +1,18 @@
+"""Run a search in this process, one trial at a time (tests, a single GPU, no Ray)."""
+
+from __future__ import annotations
+
+from .driver import FINISHED, SearchDriver
+from .trial import run_trial
+
+
+def run_inprocess(driver: SearchDriver, cfg, round_no: int = 0) -> None:
+    while True:
+        spec = driver.next_spec()
+        if spec == FINISHED or spec is None:  # nothing runs concurrently here, so None means done
+            return
+        try:
+            outcome = run_trial(spec)
+        except Exception as exc:  # noqa: BLE001 - an infrastructure error fails this trial only
+            outcome = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}", "metrics": {}}
+        driver.record(spec["trial_id"], outcome)

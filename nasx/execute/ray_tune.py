@@ -1,0 +1,180 @@
+"""Run a search on Ray Tune: a `Searcher` adapter around the driver (so any ask/tell strategy runs
+on Ray), resources per trial (CPU, fractional GPU), ASHA on the per-epoch reports, FailureConfig
+retries, reused actors. Embedded local Ray by default (dashboard on 127.0.0.1), or an existing
+cluster with `address`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+from ..errors import NasxError
+from ray.tune.search import Searcher
+
+from .driver import FINISHED, SearchDriver
+from .trial import run_trial
+
+DASHBOARD_PORT = 8265
+
+
+def _trainable(config):
+    """The Ray Tune function trainable: per-epoch reports, then one final report with the outcome."""
+    from ray import tune
+
+    def report(epoch, metrics):
+        tune.report({"epoch": epoch, "val_acc": metrics["val_acc"], "val_loss": metrics["val_loss"],
+                     "train_loss": metrics["train_loss"]})
+
+    out = run_trial(config, report)
+    epoch = out["metrics"].get("epochs_done") or 0
+    val = out["metrics"].get("val_acc")
+    tune.report({"epoch": epoch, "val_acc": val if val is not None else float("nan"),
+                 "nasx_final": True, "nasx_outcome": json.dumps(out, default=str)})
+
+
+def start_ray(address: str | None, dashboard: bool, num_cpus=None, num_gpus=None, quiet=True) -> str | None:
+    """Connect to `address` or start local Ray; returns the dashboard URL (or None)."""
+    import ray
+
+    if ray.is_initialized():
+        ctx = None
+    else:
+        kw = dict(configure_logging=True, logging_level="ERROR", log_to_driver=False)
+        if address:
+            try:
+                ctx = ray.init(address=address, **kw)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise NasxError(f"cannot join the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+        else:
+            ctx = ray.init(num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=dashboard,
+                           dashboard_host="127.0.0.1", dashboard_port=DASHBOARD_PORT, **kw)
+    url = getattr(ctx, "dashboard_url", None) if ctx is not None else None
+    if url:
+        return url if url.startswith("http") else f"http://{url}"
+    return None
+
+
+def cluster_gpus() -> float:
+    import ray
+
+    return float(ray.cluster_resources().get("GPU", 0.0))
+
+
+class _Metrics:
+    """The search's own figures as Ray metrics (shown in the cluster's metrics view)."""
+
+    def __init__(self, run_id: str):
+        try:
+            from ray.util.metrics import Counter, Gauge
+        except ImportError:  # pragma: no cover
+            self.ok = False
+            return
+        tags = {"run": run_id}
+        self.finished = Counter("nasx_trials_finished", "trials finished", tag_keys=("run",))
+        self.failed = Counter("nasx_trials_failed", "trials failed", tag_keys=("run",))
+        self.spent = Gauge("nasx_budget_spent_device_seconds", "device-seconds spent", tag_keys=("run",))
+        self.best = Gauge("nasx_best_val_acc", "best validation accuracy", tag_keys=("run",))
+        for m in (self.finished, self.failed, self.spent, self.best):
+            m.set_default_tags(tags)
+        self.ok, self._seen = True, (0, 0)
+
+    def __call__(self, driver: SearchDriver) -> None:
+        if not self.ok:
+            return
+        st = driver.stats
+        fin, fail = st.finished, st.failed + st.stopped
+        if fin > self._seen[0]:
+            self.finished.inc(fin - self._seen[0])
+        if fail > self._seen[1]:
+            self.failed.inc(fail - self._seen[1])
+        self._seen = (fin, fail)
+        self.spent.set(driver.spent.gpu_seconds if driver.gpus > 0 else driver.spent.cpu_seconds)
+        if st.best_val_acc is not None:
+            self.best.set(st.best_val_acc)
+
+
+class StrategySearcher(Searcher):
+    """Ray Tune `Searcher` that forwards suggest/complete to the nasx driver's ask/tell.
+
+    The driver is kept outside the pickled state: Tune snapshots its searcher, but resume
+    rebuilds the strategy from the nasx journal, so the snapshot needs nothing.
+    """
+
+    def __init__(self):
+        super().__init__(metric=None, mode=None)
+        self.trial_map: dict[str, str] = {}
+
+    def __getstate__(self):
+        return {"trial_map": dict(self.trial_map)}
+
+    def __setstate__(self, state):
+        self.trial_map = state.get("trial_map", {})
+
+    def suggest(self, trial_id):
+        spec = _DRIVER[0].next_spec()
+        if spec == FINISHED:
+            return Searcher.FINISHED
+        if spec is None:
+            return None
+        self.trial_map[trial_id] = spec["trial_id"]
+        return spec
+
+    def on_trial_complete(self, trial_id, result=None, error=False):
+        pid = self.trial_map.pop(trial_id, None)
+        if pid is None:
+            return
+        if result and result.get("nasx_final"):
+            outcome = json.loads(result["nasx_outcome"])
+        elif error:
+            outcome = {"status": "failed", "reason": "worker error after retries (see the trial's "
+                                                     "log in the Ray dashboard)", "metrics": {}}
+        else:  # stopped by the scheduler (ASHA) after an epoch report
+            val = (result or {}).get("val_acc")
+            outcome = {"status": "stopped", "reason": f"stopped early by ASHA after epoch "
+                                                      f"{(result or {}).get('epoch')}",
+                       "metrics": {"val_acc": val if val is not None and math.isfinite(val) else None,
+                                   "epochs_done": (result or {}).get("epoch")}}
+        _DRIVER[0].record(pid, outcome)
+
+    def save(self, checkpoint_path):
+        Path(checkpoint_path).write_text(json.dumps(self.trial_map))
+
+    def restore(self, checkpoint_path):
+        pass
+
+
+def _make_searcher(driver: SearchDriver) -> StrategySearcher:
+    _DRIVER[:] = [driver]
+    return StrategySearcher()
+
+
+_DRIVER: list = []  # the driver of the search running in this process (not pickled with the searcher)
+
+
+def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
+
+    resources = {"cpu": driver.cpus, "gpu": driver.gpus}
+    scheduler = (ASHAScheduler(metric="val_acc", mode="max", time_attr="epoch", max_t=cfg.epochs,
+                               grace_period=cfg.asha_grace, reduction_factor=3)
+                 if cfg.asha else FIFOScheduler())
+    storage = driver.run.path / "ray"
+    storage.mkdir(exist_ok=True)
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    tuner = tune.Tuner(
+        tune.with_resources(_trainable, resources),
+        tune_config=tune.TuneConfig(search_alg=_make_searcher(driver), scheduler=scheduler, num_samples=-1,
+                                    max_concurrent_trials=cfg.max_concurrent, reuse_actors=True),
+        run_config=tune.RunConfig(name=f"tune-{round_no}", storage_path=str(storage.resolve()), verbose=0,
+                                  failure_config=tune.FailureConfig(max_failures=cfg.max_failures),
+                                  checkpoint_config=tune.CheckpointConfig(num_to_keep=1)),
+    )
+    t0 = time.time()
+    tuner.fit()
+    driver.stats.stop_reason = driver.stats.stop_reason or f"Ray Tune ended after {time.time() - t0:.0f} s"
