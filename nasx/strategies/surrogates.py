@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -64,6 +65,17 @@ def rank_targets(y) -> np.ndarray:
     return (2 * (rankdata(y) - 1) / (len(y) - 1) - 1).astype(np.float32)
 
 
+@contextmanager
+def one_thread():
+    """Models this small only lose to intra-op thread sync (badly so on a loaded machine)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 class Surrogate(ABC):
     """fit(genotypes, accuracies) then predict(genotypes) -> (mean, std); both numpy arrays."""
 
@@ -74,6 +86,10 @@ class Surrogate(ABC):
         self.model: nn.Module | None = None
 
     def fit(self, genotypes, y) -> Surrogate:
+        with one_thread():
+            return self._fit(genotypes, y)
+
+    def _fit(self, genotypes, y) -> Surrogate:
         if len(genotypes) != len(y) or not len(y):
             raise ValueError("fit needs as many accuracies as genotypes, and at least one")
         target = torch.from_numpy(rank_targets(y))
@@ -92,8 +108,11 @@ class Surrogate(ABC):
             opt.step()
         return self
 
-    @torch.no_grad()
-    def predict(self, genotypes, batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, genotypes) -> tuple[np.ndarray, np.ndarray]:
+        with one_thread(), torch.no_grad():
+            return self._predict(genotypes)
+
+    def _predict(self, genotypes, batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
         if self.model is None:
             raise RuntimeError("predict before fit")
         self.model.eval()
