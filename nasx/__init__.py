@@ -6,13 +6,19 @@ here as they land.
 """
 
 from .errors import ConfigError, GenotypeError, NasxError, SpaceError
+from .export import load
 from .measure import count_flops, count_macs, count_params, layer_table, summarize
 from .ops import create_op, op_names, register_op
 
 __version__ = "0.1.0"
 
+from .plugins import load_plugins as _load_plugins  # noqa: E402
+
+_load_plugins()
+
 __all__ = [
     "ConfigError", "GenotypeError", "NasxError", "SpaceError",
     "count_flops", "count_macs", "count_params", "layer_table", "summarize",
     "create_op", "op_names", "register_op",
+    "load",
 ]

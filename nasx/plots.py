@@ -72,7 +72,8 @@ def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "") -> P
         ax.set_xlabel(label)
         ax.set_ylabel("validation accuracy")
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="lower right")
+    if ok:
+        axes[0].legend(loc="lower right")
     fig.suptitle(title or "accuracy vs size (baselines: stars)")
     fig.tight_layout()
     fig.savefig(path)

@@ -17,3 +17,9 @@ def run_cli(capsys):
         return rc, out.out, out.err
 
     return _run
+
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).parent))  # tests/searchutil.py

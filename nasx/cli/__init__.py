@@ -19,9 +19,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spaces": ("spaces", "List the search spaces with their ops and sizes."),
     "sample": ("sample", "Sample a genotype from a space and print it with its params/MACs."),
     "describe": ("describe", "Params and MACs (optionally per layer) of architectures of a space."),
+    "zoo": ("zoo", "List the classic CNNs of the model zoo with params, MACs and published errors."),
     "search": ("search", "Run an architecture search on Ray into runs/<run-id>/."),
     "resume": ("resume", "Continue a killed or interrupted search."),
     "show": ("show", "Leaderboard and status of a run directory."),
+    "export": ("export", "Export a run's trial, a genotype or a zoo model as standalone PyTorch (+ pt2/ONNX)."),
+    "train": ("train", "Retrain an architecture from scratch with full training; save weights.pt + metrics."),
     "baselines": ("baselines", "Train zoo models under the search protocol: accuracy, MACs, latency, cost."),
 }
 

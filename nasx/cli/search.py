@@ -34,6 +34,10 @@ def command(config_file, no_dashboard, **flags):
     cfg = load_config(config_file, flags)
     from ..search import default_run_dir, run_search
 
+    from ..data import load_dataset
+
+    task = cfg.make_task()
+    load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)  # bad data: fail now
     path = cfg.run_dir or str(default_run_dir(cfg))
     cfg.run_dir = path
     run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})

@@ -121,7 +121,7 @@ class SearchDriver:
             "status": status, "reason": outcome.get("reason"), "metrics": metrics,
             "device_seconds": device_seconds, "wall_seconds": wall, "worker": outcome.get("worker"),
             "weights": outcome.get("weights"), "fidelity": p.fidelity, "meta": meta,
-            "finished_at": time.time(),
+            "started_at": started, "finished_at": time.time(),
         })
         self.strategy.tell(p, Result(status, outcome.get("reason"), metrics))
         self.spent.add_trial(wall, self.cpus, self.gpus)

@@ -73,7 +73,9 @@ def get_space(name: str):
     kind = raw.get("kind")
     if kind not in _KINDS:
         raise SpaceError(f"{path}: unknown kind {kind!r}; known kinds: {', '.join(sorted(_KINDS))}")
-    raw.setdefault("name", path.stem)
+    # A bundled space is known by its name; a space from a user's YAML file by its absolute path,
+    # so that genotypes naming it resolve in any process (Ray workers, export, resume).
+    raw["name"] = path.stem if path.parent.resolve() == spaces_dir().resolve() else str(path.resolve())
     settings = _KINDS[kind].settings_cls.from_dict(raw, str(path))
     return _KINDS[kind](settings)
 
