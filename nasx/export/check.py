@@ -64,7 +64,7 @@ def run_child(folder: Path, state: dict, x: torch.Tensor, y: torch.Tensor) -> di
         torch.save({"state": state, "x": x, "y": y}, case)
         try:
             proc = subprocess.run([sys.executable, "-I", "-B", "-c", CHILD, str(folder), str(case)],
-                                  capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp)
+                                  check=False, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise NasxError(f"round-trip check timed out after {TIMEOUT_S} s") from None
     if proc.returncode != 0:

@@ -92,7 +92,7 @@ def genotype_from_obj(obj, space: str | None, where: str) -> Genotype:
         if extra:
             raise GenotypeError(f"{where}: unknown key(s) {', '.join(map(repr, extra))} around the genotype")
         obj = obj["genotype"]
-    name = obj.get("space", space)
+    name = obj.get("space")
     if name is not None and (not isinstance(name, str) or not SPACE_NAME.match(name)):
         raise GenotypeError(f"{where}: space {safe_text(repr(name), 60)} is not a space name")
     try:

@@ -93,13 +93,20 @@ def infer_shape(build, state: dict) -> tuple[int, int]:
     return check_num_classes(num_classes), in_channels
 
 
-def _sibling_input_size(weights: Path) -> tuple | None:
-    """The input size `nasx train` recorded next to its weights.pt, if any."""
-    meta = weights.parent / "metrics.json"
+def _sibling(weights: Path | None) -> dict:
+    """What `nasx train` recorded next to its weights.pt (metrics, input size), if anything."""
     try:
-        size = json.loads(meta.read_text()).get("input_size")
+        meta = json.loads((weights.parent / "metrics.json").read_text())
+        return meta if isinstance(meta, dict) else {}
+    except (AttributeError, OSError, ValueError):
+        return {}
+
+
+def _sibling_input_size(weights: Path) -> tuple | None:
+    size = _sibling(weights).get("input_size")
+    try:
         return tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 else None
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (TypeError, ValueError):
         return None
 
 
@@ -137,8 +144,10 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
     g = read_genotype_file(path, space)
     state = load_state(weights) if weights else None
     info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None}
+    metrics = _sibling(Path(weights)).get("metrics") if weights else None
     return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
                                 f"{g.space} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
+                                metrics=metrics if isinstance(metrics, dict) else None,
                                 weights_path=Path(weights) if weights else None)
 
 

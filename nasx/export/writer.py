@@ -34,7 +34,7 @@ class Report:
     format_diffs: dict = field(default_factory=dict)
 
 
-def _prepare_target(out: Path, force: bool) -> None:
+def prepare_target(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise NasxError(f"--out {out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -50,7 +50,7 @@ def _metrics(ex: Exportable) -> dict:
 def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (), check: bool = True,
                  force: bool = False) -> Report:
     out = Path(out)
-    _prepare_target(out, force)
+    prepare_target(out, force)
     info = ModelInfo(ex.title, ex.genotype_json, ex.params, ex.macs, ex.num_classes, ex.input_size, ex.source,
                      ex.weights is not None)
     text = render(ex.generated, info)  # refusals happen here, before anything touches the disk
@@ -67,17 +67,17 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
         if check:
             report.check_diff = round_trip(tmp, ex.model, ex.input_size)
         for name in dict.fromkeys(formats):
-            filename, diff = write_format(name, ex.model, ex.input_size, tmp)
+            _, diff = write_format(name, ex.model, ex.input_size, tmp)
             report.format_diffs[name] = diff
         report.files = sorted(p.name for p in tmp.iterdir())
-        _move_into_place(tmp, out)
+        move_into_place(tmp, out)
         return report
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
+def move_into_place(tmp: Path, out: Path) -> None:
     os.chmod(tmp, 0o755)
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
