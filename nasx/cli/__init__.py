@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "Export a run's trial, a genotype or a zoo model as standalone PyTorch (+ pt2/ONNX)."),
     "train": ("train", "Retrain an architecture from scratch with full training; save weights.pt + metrics."),
     "baselines": ("baselines", "Train zoo models under the search protocol: accuracy, MACs, latency, cost."),
+    "bench": ("bench", "Compare search strategies on NAS-Bench-201 over many seeds: table, JSON, plot."),
 }
 
 

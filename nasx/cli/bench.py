@@ -1,0 +1,108 @@
+"""`nasx bench`: compare search strategies on a tabular benchmark over many seeds.
+
+Prints per strategy the mean ± std test accuracy of the pick at 25/50/100/150 queries and how many
+queries it takes to reach the target, as a rich table (or one JSON object with --json), and writes
+a plot of mean accuracy vs queries. The protocol itself lives in nasx.bench.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from ..errors import NasxError
+from .common import console, err_console
+
+
+def _strategies(text: str) -> list[str]:
+    from ..strategies import create_strategy, strategy_names  # noqa: F401  (registers all)
+
+    names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise NasxError("--strategy is empty; give a comma-separated list such as random,pnas")
+    for n in names:
+        if n not in strategy_names():
+            import difflib
+
+            close = difflib.get_close_matches(n, strategy_names(), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise NasxError(f"unknown strategy {n!r}{hint}; choose from {', '.join(strategy_names())}")
+    return names
+
+
+def _pm(cell: dict) -> str:
+    return "-" if cell["mean"] is None else f"{cell['mean']:.2f} ± {cell['std']:.2f}"
+
+
+def _table(summary: dict, seeds: int, target: float, optimum: float, times: dict):
+    from rich.table import Table
+
+    cps = list(next(iter(summary.values()))["at"])
+    t = Table(title=f"NAS-Bench-201 strategies: test accuracy (%) of the pick, {seeds} seeds "
+                    f"(optimum {optimum:.2f})")
+    t.add_column("strategy")
+    for c in cps:
+        t.add_column(f"@{c}", justify="right")
+    t.add_column(f"queries to {target:g}", justify="right")
+    t.add_column("reached", justify="right")
+    t.add_column("s / search", justify="right")
+    for s, row in summary.items():
+        q = row["queries_to_target"]
+        t.add_row(s, *[_pm(row["at"][c]) for c in cps], "-" if q is None else f"{q:.1f}",
+                  f"{100 * row['reached']:.0f}%", f"{times[s]:.2f}")
+    return t
+
+
+@click.command("bench", epilog="Every ask counts as a query, duplicates included (random and pnas never "
+                               "repeat a cell; evolution and tpe may).")
+@click.argument("benchmark", type=click.Choice(["nb201"]))
+@click.option("--strategy", "strategy", default="random,tpe,evolution,pnas", show_default=True,
+              help="Comma-separated strategy names.")
+@click.option("--queries", type=click.IntRange(1, 100_000), default=150, show_default=True,
+              help="Queries (table lookups of 12-epoch accuracy) per search.")
+@click.option("--seeds", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Searches per strategy (seeds 0..N-1).")
+@click.option("--target", type=float, default=None, help="Test accuracy (%) to reach [default: 94.0 on nb201].")
+@click.option("--table", type=str, default=None,
+              help="Another CSV(.gz) with columns arch, val_acc_12ep, test_acc_200ep.")
+@click.option("--plot", "plot_path", type=str, default="runs/bench-nb201.png", show_default=True,
+              help="Where to write the accuracy-vs-queries plot ('' for none).")
+@click.option("--workers", type=click.IntRange(0, 256), default=0, show_default=True,
+              help="Processes (0: one per CPU, in-process for a few searches; 1: in-process).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: strategy -> {queries: {mean, std}}.")
+def command(benchmark, strategy, queries, seeds, target, table, plot_path, workers, as_json):
+    from .. import bench
+
+    names = _strategies(strategy)
+    tab = bench.load_table(benchmark, table)
+    target = bench.BENCHMARKS[benchmark].target if target is None else target
+    start = time.perf_counter()
+    traces, secs = _run(bench, benchmark, names, seeds, queries, table, workers)
+    wall = time.perf_counter() - start
+    summary = bench.summarize(traces, target)
+    if plot_path:
+        bench.plot(traces, Path(plot_path), tab.optimum, target,
+                   f"{benchmark}: {seeds} seeds, pick = best val_acc_12ep of the queried cells")
+    if as_json:
+        click.echo(json.dumps({s: row["at"] for s, row in summary.items()}))
+        return 0
+    console.print(_table(summary, seeds, target, tab.optimum, secs))
+    console.print(f"{seeds * len(names)} searches of {queries} queries in {wall:.1f} s wall; table {tab.path}"
+                  + (f"; plot {plot_path}" if plot_path else ""))
+    return 0
+
+
+def _run(bench, benchmark, names, seeds, queries, table, workers):
+    """bench.run_bench with a rich progress bar per strategy on stderr (when it is a terminal)."""
+    if not err_console.is_terminal:
+        return bench.run_bench(benchmark, names, seeds, queries, table, workers)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    cols = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*cols, console=err_console, transient=True) as progress:
+        tasks = {s: progress.add_task(s, total=seeds) for s in names}
+        return bench.run_bench(benchmark, names, seeds, queries, table, workers,
+                               on_done=lambda s: progress.advance(tasks[s]))
