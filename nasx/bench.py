@@ -43,8 +43,8 @@ class Benchmark:
 
 BENCHMARKS: dict[str, Benchmark] = {
     "nb201": Benchmark("nb201", "nb201/nb201_cifar10.csv.gz", 94.0, {
-        "evolution": {"population": 10, "sample_size": 3},
-        "pnas": {"beam": 10, "first_stage": 10, "explore": 0.1, "surrogate": "mlp_ensemble"},
+        "evolution": {"population": 20, "sample_size": 10},
+        "pnas": {"beam": 10, "first_stage": 10, "explore": 0.1, "surrogate": "mlp_ensemble", "kappa": 0.5},
     }),
 }
 

@@ -96,6 +96,7 @@ class PNAS(Strategy):
         self.members: dict[str, float | None] = {}  # this stage: hash -> prediction made before training
         self.told: dict[str, float | None] = {}     # this stage: hash -> accuracy (None = failed)
         self._done = False
+        self._features: dict = {}  # surrogate inputs by genotype hash, reused by every stage's fit
         self._start(1, self._first_cells(), {})
 
     # ---- protocol
@@ -216,7 +217,8 @@ class PNAS(Strategy):
         if not self.data:  # everything failed so far: nothing to learn from
             return rng.sample(candidates, min(len(candidates), self.beam)), {}
         ranked = sorted(self.data.items())  # by hash: the fit depends on the set, not the tell order
-        model = create_surrogate(self.surrogate_name, self.space, seed=self.seed * 1009 + self.stage)
+        model = create_surrogate(self.surrogate_name, self.space, seed=self.seed * 1009 + self.stage,
+                                 cache=self._features)
         model.fit([g for _, (g, _) in ranked], np.array([a for _, (_, a) in ranked]))
         mean, std = model.predict(candidates)
         score = mean + self.kappa * std

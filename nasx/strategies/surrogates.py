@@ -81,9 +81,19 @@ class Surrogate(ABC):
 
     name = ""
 
-    def __init__(self, space, seed: int = 0, steps: int = 200, lr: float = 0.01):
+    def __init__(self, space, seed: int = 0, steps: int = 200, lr: float = 0.01, cache: dict | None = None):
         self.space, self.seed, self.steps, self.lr = space, int(seed), int(steps), float(lr)
         self.model: nn.Module | None = None
+        self.cache = {} if cache is None else cache  # (kind, genotype hash) -> features; shareable across fits
+
+    def featurize(self, genotypes) -> tuple:
+        rows = []
+        for g in genotypes:
+            key = (self.name, g.hash)
+            if key not in self.cache:
+                self.cache[key] = self.features(g)
+            rows.append(self.cache[key])
+        return self.collate(rows)
 
     def fit(self, genotypes, y) -> Surrogate:
         with one_thread():
@@ -130,7 +140,12 @@ class Surrogate(ABC):
         return torch.ones(n)
 
     @abstractmethod
-    def featurize(self, genotypes) -> tuple: ...
+    def features(self, genotype) -> np.ndarray:
+        """One genotype's model input (cached by hash)."""
+
+    @abstractmethod
+    def collate(self, rows: list) -> tuple:
+        """Model inputs (tensors) for a batch of `features` rows."""
 
     @abstractmethod
     def make_model(self) -> nn.Module: ...
@@ -155,8 +170,8 @@ class LSTMSurrogate(Surrogate):
     """PNAS's predictor: shared token embeddings, one LSTM step per block, a linear head."""
 
     def __init__(self, space, seed: int = 0, embed: int = 16, hidden: int = 32, steps: int = 150,
-                 lr: float = 0.01):
-        super().__init__(space, seed, steps, lr)
+                 lr: float = 0.01, cache: dict | None = None):
+        super().__init__(space, seed, steps, lr, cache)
         self.embed_dim, self.hidden = embed, hidden
         self.vocab: dict[str, int] = {}
         for _, opts in space.decisions():
@@ -174,13 +189,14 @@ class LSTMSurrogate(Surrogate):
         ch = self.space.choices(genotype)
         return [[self._token_kind(ch[k])] for k, _ in self.space.decisions() if k in ch]
 
-    def featurize(self, genotypes):
-        seqs = [self._steps(g) for g in genotypes]
-        t = max(len(s) for s in seqs)
-        tokens = np.zeros((len(seqs), t, self.width), dtype=np.int64)
-        for i, s in enumerate(seqs):
-            tokens[i, :len(s)] = [[self.vocab[tok] for tok in step] for step in s]
-        return torch.from_numpy(tokens), torch.tensor([len(s) for s in seqs])
+    def features(self, genotype):
+        return np.array([[self.vocab[tok] for tok in step] for step in self._steps(genotype)], dtype=np.int64)
+
+    def collate(self, rows):
+        tokens = np.zeros((len(rows), max(len(r) for r in rows), self.width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            tokens[i, :len(r)] = r
+        return torch.from_numpy(tokens), torch.tensor([len(r) for r in rows])
 
     def make_model(self):
         return _SeqModel(len(self.vocab) + 1, self.width, self.embed_dim, self.hidden)
@@ -205,13 +221,16 @@ class _EnsembleMLP(nn.Module):
 class MLPEnsembleSurrogate(Surrogate):
     """Ensemble of MLPs on `space.encode` (absent blocks encode as zeros); std across members."""
 
-    def __init__(self, space, seed: int = 0, members: int = 5, hidden: int = 32, steps: int = 100,
-                 lr: float = 0.02):
-        super().__init__(space, seed, steps, lr)
+    def __init__(self, space, seed: int = 0, members: int = 5, hidden: int = 32, steps: int = 60,
+                 lr: float = 0.03, cache: dict | None = None):
+        super().__init__(space, seed, steps, lr, cache)
         self.members, self.hidden = members, hidden
 
-    def featurize(self, genotypes):
-        return (torch.from_numpy(np.stack([self.space.encode(g) for g in genotypes])),)
+    def features(self, genotype):
+        return self.space.encode(genotype)
+
+    def collate(self, rows):
+        return (torch.from_numpy(np.stack(rows)),)
 
     def make_model(self):
         return _EnsembleMLP(self.members, self.space.encoding_size, self.hidden)
