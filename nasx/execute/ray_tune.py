@@ -115,6 +115,8 @@ class StrategySearcher(Searcher):
         self.trial_map = state.get("trial_map", {})
 
     def suggest(self, trial_id):
+        if len(_DRIVER[0].running) >= _SLOTS[0]:  # every slot busy: ask the strategy later, not now
+            return None
         spec = _DRIVER[0].next_spec()
         if spec == FINISHED:
             return Searcher.FINISHED
@@ -147,12 +149,27 @@ class StrategySearcher(Searcher):
         pass
 
 
-def _make_searcher(driver: SearchDriver) -> StrategySearcher:
+def _make_searcher(driver: SearchDriver, slots: int) -> StrategySearcher:
     _DRIVER[:] = [driver]
+    _SLOTS[:] = [slots]
     return StrategySearcher()
 
 
 _DRIVER: list = []  # the driver of the search running in this process (not pickled with the searcher)
+_SLOTS: list = [1]
+
+
+def concurrent_slots(cpus: float, gpus: float, max_concurrent: int | None) -> int:
+    """How many trials the cluster can run at once with these per-trial resources."""
+    import ray
+
+    res = ray.cluster_resources()
+    n = int(res.get("CPU", 1) // cpus) if cpus > 0 else 10_000
+    if gpus > 0:
+        n = min(n, int(res.get("GPU", 0) // gpus))
+    if max_concurrent:
+        n = min(n, max_concurrent)
+    return max(1, n)
 
 
 def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
@@ -165,11 +182,15 @@ def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
                  if cfg.asha else FIFOScheduler())
     storage = driver.run.path / "ray"
     storage.mkdir(exist_ok=True)
+    slots = concurrent_slots(driver.cpus, driver.gpus, cfg.max_concurrent)
+    # Tune keeps one pending trial for custom searchers by default, which serialises trials;
+    # allow as many as there are slots (the searcher itself never exceeds the slots).
+    os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(slots)
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     tuner = tune.Tuner(
         tune.with_resources(_trainable, resources),
-        tune_config=tune.TuneConfig(search_alg=_make_searcher(driver), scheduler=scheduler, num_samples=-1,
+        tune_config=tune.TuneConfig(search_alg=_make_searcher(driver, slots), scheduler=scheduler, num_samples=-1,
                                     max_concurrent_trials=cfg.max_concurrent, reuse_actors=True),
         run_config=tune.RunConfig(name=f"tune-{round_no}", storage_path=str(storage.resolve()), verbose=0,
                                   failure_config=tune.FailureConfig(max_failures=cfg.max_failures),
