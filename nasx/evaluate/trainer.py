@@ -55,10 +55,19 @@ class _Run:
 
     def train_epoch(self, epoch: int) -> float:
         """One pass over the training split; returns the mean training loss (raises Diverged)."""
-        task, model, opt = self.task, self.model, self.optimizer
+        model, opt = self.model, self.optimizer
         model.train()
         losses = torch.zeros(len(self.train_batches), device=self.device)
         t0 = time.perf_counter()
+        try:
+            return self._steps(epoch, model, opt, losses)
+        finally:
+            dt = time.perf_counter() - t0
+            self.train_seconds += dt
+            self.device_seconds += dt
+
+    def _steps(self, epoch: int, model: nn.Module, opt, losses: torch.Tensor) -> float:
+        task = self.task
         step = -1
         for step, (xb, yb) in enumerate(self.train_batches):
             with autocast(self.device, self.amp):
@@ -74,12 +83,8 @@ class _Run:
                 self._check(losses, step + 1 - CHECK_EVERY, step + 1, epoch)
         n = step + 1
         self._check(losses, n - n % CHECK_EVERY, n, epoch)  # the steps since the last check
-        mean = float(losses[:n].mean()) if n else float("nan")  # syncs
-        dt = time.perf_counter() - t0
-        self.train_seconds += dt
-        self.device_seconds += dt
-        self.images += n * self.train_batches.batch_size
-        return mean
+        self.images += min(n * self.train_batches.batch_size, len(self.train_batches.y))
+        return float(losses[:n].mean()) if n else float("nan")  # syncs
 
     def _check(self, losses: torch.Tensor, lo: int, hi: int, epoch: int) -> None:
         window = losses[lo:hi]
