@@ -1,0 +1,125 @@
+"""Reliability of nasx search on Ray: a killed driver resumed, a killed worker, a lost node."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from searchutil import journal, subprocess_env, write_config
+
+ray = pytest.importorskip("ray")
+
+
+def _nasx(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "nasx.cli", *map(str, args)], env=subprocess_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, **kw)  # own process group: Ray's agents die with it
+
+
+def _wait_for(cond, timeout, proc=None):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if cond():
+            return True
+        if proc is not None and proc.poll() is not None:
+            return cond()
+        time.sleep(0.5)
+    return False
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def test_driver_sigkill_then_resume(tmp_path):
+    run = tmp_path / "run"
+    cfg = write_config(tmp_path, budget="10trials", strategy="tpe", epochs=2, cpus_per_trial=1)
+    proc = _nasx("search", "--config", cfg, "--run-dir", run)
+    try:
+        assert _wait_for(lambda: (run / "journal.jsonl").exists() and len(journal(run)) >= 3, 240, proc), \
+            proc.stdout.read() if proc.poll() is not None else "no trials in time"
+    finally:
+        _kill_group(proc)
+    before = journal(run)
+    assert 3 <= len(before) < 10
+    res = _nasx("resume", run)
+    out, _ = res.communicate(timeout=400)
+    assert res.returncode == 0, out
+    after = journal(run)
+    assert after[: len(before)] == before  # every trial finished before the kill is kept as written
+    assert len(after) == 10 and len({t["id"] for t in after}) == 10  # none lost, none counted twice
+    assert "resuming" in out
+
+
+def test_worker_killed_mid_trial(tmp_path):
+    run = tmp_path / "run"
+    cfg = write_config(tmp_path, budget="4trials", epochs=3, cpus_per_trial=1, max_failures=2,
+                       network={"channels": 8, "cells_per_stage": 2})
+    proc = _nasx("search", "--config", cfg, "--run-dir", run)
+    killed = None
+    try:
+        def find_trial_worker():
+            nonlocal killed
+            out = subprocess.run(["pgrep", "-s", str(proc.pid), "-f", "ray::ImplicitFunc|ray::_trainable"],
+                                 capture_output=True, text=True).stdout.split()
+            if out:
+                killed = int(out[0])
+                return True
+            return False
+
+        assert _wait_for(find_trial_worker, 180, proc), "no trial worker appeared"
+        time.sleep(3)  # let it get into training
+        os.kill(killed, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=400)
+    finally:
+        _kill_group(proc)
+    assert proc.returncode == 0, out
+    trials = journal(run)
+    assert len(trials) == 4 and len({t["id"] for t in trials}) == 4
+    assert all(t["status"] in ("ok", "failed") for t in trials)
+
+
+def test_node_removed_mid_search(tmp_path):
+    from ray.cluster_utils import Cluster
+
+    from nasx.config import load_config
+    from nasx.runs import RunDir
+    from nasx.search import run_search
+
+    if ray.is_initialized():
+        ray.shutdown()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    worker = cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    run_path = tmp_path / "run"
+    cfg = load_config(write_config(tmp_path, budget="6trials", epochs=2, cpus_per_trial=1, max_failures=3,
+                                   address=cluster.address), {})
+    run = RunDir.create(run_path, cfg.to_dict())
+    removed = threading.Event()
+
+    def remove_worker():
+        if _wait_for(lambda: len(journal(run_path)) >= 1, 240):
+            time.sleep(1)
+            cluster.remove_node(worker)
+            removed.set()
+
+    th = threading.Thread(target=remove_worker, daemon=True)
+    th.start()
+    try:
+        run_search(cfg, run)
+    finally:
+        th.join(timeout=5)
+        ray.shutdown()
+        cluster.shutdown()
+    assert removed.is_set()
+    trials = journal(run_path)
+    assert len(trials) == 6 and sum(t["status"] == "ok" for t in trials) >= 5
+    assert RunDir.open(run_path).meta()["status"] == "finished"
