@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ..errors import NasxError
-from ..measure import count_macs, count_params, parse_input_size
+from ..measure import count_params, parse_input_size
 
 Builder = Callable[..., nn.Module]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -136,6 +136,41 @@ def inference_params(model: nn.Module) -> int:
     return count_params(model) - (count_params(aux) if isinstance(aux, nn.Module) else 0)
 
 
+def conv_linear_macs(model: nn.Module, input_size) -> int:
+    """Conv + linear multiply-accumulates of one eval forward at batch 1, by forward hooks.
+
+    Counts exactly what `nasx.measure.count_macs` counts (FlopCounterMode: conv and matmul only;
+    tests assert equality) but ~4x faster on the meta device, where FlopCounterMode's dispatch and
+    BatchNorm's Python decomposition dominate. BN and LRN (shape-preserving, never counted) are
+    skipped, so the model is left unusable: use it on a throwaway meta copy only.
+    """
+    total = 0
+
+    def hook(m, _inp, out):
+        nonlocal total
+        per_out = (m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+                   if isinstance(m, nn.Conv2d) else m.in_features)
+        total += out.numel() * per_out
+
+    hooks = []
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            hooks.append(m.register_forward_hook(hook))
+        elif isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.LocalResponseNorm)):
+            m.forward = nn.Identity().forward
+    p = next(model.parameters())
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.empty(1, *parse_input_size(input_size), device=p.device, dtype=p.dtype))
+    except RuntimeError as exc:
+        raise NasxError(f"input size {input_size} does not fit this network: {str(exc).splitlines()[0]}") from None
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
+
+
 def model_stats(name: str, input_size=None) -> dict:
     """Inference params and MACs at `input_size` (the paper's by default), built on the meta device
     so that even VGG-19 or ResNeXt-101 costs no memory and no initialisation time."""
@@ -143,5 +178,5 @@ def model_stats(name: str, input_size=None) -> dict:
     size = spec.input_size if input_size is None else parse_input_size(input_size)
     with torch.device("meta"):
         model = create_model(name, input_size=size)
-    return {"name": name, "params": inference_params(model), "macs": count_macs(model, size),
+    return {"name": name, "params": inference_params(model), "macs": conv_linear_macs(model, size),
             "input_size": "x".join(map(str, size))}
