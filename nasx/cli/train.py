@@ -79,7 +79,7 @@ def command(genotype_file, space, data, epochs, batch_size, lr, seed, device, ma
     from ..spaces import get_space
 
     g = read_genotype_file(genotype_file, space)
-    sp = get_space(g.space)
+    sp = get_space(space) if space else get_space(g.space)
     out_dir = Path(out) if out else Path("runs") / f"train-{g.space}-{g.hash[:8]}"
     prepare_target(out_dir, force)
     task = Task(data=data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from ..errors import NasxError
 from ..genotype import Genotype
@@ -55,7 +56,7 @@ def generate(space, genotype: Genotype) -> Generated:
 
 def class_name(space_name: str, genotype: Genotype, suffix: str = "") -> str:
     """`nb201` -> `Nb201_4b33a4c4`: the space name (letters and digits only) plus the hash."""
-    base = re.sub(r"[^A-Za-z0-9]", "", space_name).capitalize() or "Space"
+    base = re.sub(r"[^A-Za-z0-9]", "", PurePath(space_name).stem).capitalize() or "Space"
     if base[0].isdigit():
         base = "Net" + base
     return identifier(f"{base}{suffix}_{genotype.hash[:8]}", "class name")

@@ -20,7 +20,8 @@ from .vendor import ALLOWED_IMPORTS
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 OP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-SPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# a bundled space's name, or (user spaces) the absolute path of its YAML file
+SPACE_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}|/[A-Za-z0-9_./ -]{1,400}\.ya?ml)$")
 
 # Documented bounds on every number that sizes an exported network.
 MAX_NUM_CLASSES = 100_000

@@ -142,11 +142,12 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
     from ..spaces import get_space
 
     g = read_genotype_file(path, space)
+    sp = get_space(space) if space else get_space(g.space)
     state = load_state(weights) if weights else None
     info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None}
     metrics = _sibling(Path(weights)).get("metrics") if weights else None
-    return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
-                                f"{g.space} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
+    return _genotype_exportable(sp, g, state, num_classes, input_size,
+                                f"{sp.name} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
                                 metrics=metrics if isinstance(metrics, dict) else None,
                                 weights_path=Path(weights) if weights else None)
 
