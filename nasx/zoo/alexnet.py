@@ -75,11 +75,11 @@ _ALEX = {"family": "alexnet", "year": 2012, "input_size": (3, 227, 227), "recipe
                    "Neural Networks, NIPS 2012")}
 
 
+@register_model("alexnet_2tower", **_ALEX, top1_err=40.7, top5_err=18.2, kwargs={"groups": (1, 2, 1, 2, 2)},
+                variant_note="the paper's two-GPU network: conv2/4/5 grouped (groups=2); 1-CNN val error")
 @register_model("alexnet", **_ALEX, kwargs={"groups": (1, 1, 1, 1, 1)},
                 variant_note="single tower with the paper's layer sizes (no grouping), 62.4M params; "
                              "error unpublished for this exact variant")
-@register_model("alexnet_2tower", **_ALEX, top1_err=40.7, top5_err=18.2, kwargs={"groups": (1, 2, 1, 2, 2)},
-                variant_note="the paper's two-GPU network: conv2/4/5 grouped (groups=2); 1-CNN val error")
 def _alexnet(num_classes, input_size, groups):
     return _convnet(num_classes, input_size, stem=(11, 4, 0, 1), widths=(96, 256, 384, 384, 256),
                     groups=groups, lrn=True)

@@ -3,7 +3,9 @@
 Counted as torchvision counts it (conv without bias + BN, no LRN, aux heads excluded): 7,005,832
 params. torchvision's 6,624,904 is 380,928 lower only because its "5x5" branches are 3x3 convs (a
 known quirk kept for its weights); with 5x5 as in the paper our count also matches the paper's
-Table 1 (6,798 K with K = 1024). ~1.6 G MACs at 224 (paper: "1.5 billion multiply-adds").
+Table 1 (6,798 K with K = 1024). MACs at 224: 1.58 G vs the paper's "1.5 billion": Table 1's ops
+column sums to 1,502 M but lists 34 M for conv1, whose 7x7x3x64 at 112x112 is 118 M; with that one
+entry corrected the table gives 1,586 M, 0.2% from our count.
 The paper's net had no BN; BN (from torchvision) keeps the aux-less net trainable.
 
 The two auxiliary classifiers (after 4a and 4d) run only in training mode: `forward` always

@@ -203,6 +203,18 @@ _V4_PAPER = ("Szegedy, Ioffe, Vanhoucke, Alemi, Inception-v4, Inception-ResNet a
 
 
 @register_model(
+    "inception_resnet_v2", family="inception", year=2016, input_size=(3, 299, 299), top1_err=19.9, top5_err=4.9,
+    paper=_V4_PAPER, recipe={**_RMSPROP, "residual_scale": "0.1-0.3"}, kwargs={"version": "irv2"},
+    variant_note="residual Inception blocks scaled 0.17 / 0.10 / 0.20, TF-slim layout")
+@register_model(
+    "inception_v4", family="inception", year=2016, input_size=(3, 299, 299), top1_err=20.0, top5_err=5.0,
+    paper=_V4_PAPER, recipe=_RMSPROP, kwargs={"version": "v4"}, variant_note="pure Inception, TF-slim layout")
+@register_model(
+    "inception_v3", family="inception", year=2015, input_size=(3, 299, 299), top1_err=21.2, top5_err=5.6,
+    paper="Szegedy et al., Rethinking the Inception Architecture for Computer Vision, CVPR 2016",
+    recipe={**_RMSPROP, "label_smoothing": 0.1, "aux_loss_weight": 0.4, "epochs": 100},
+    kwargs={"version": "v3"}, variant_note="factorized 7x7 / asymmetric convs, BN aux head (train only)")
+@register_model(
     "inception_v2", family="inception", year=2015, top1_err=25.2, top5_err=7.82, kwargs={"version": "v2"},
     paper="Ioffe & Szegedy, Batch Normalization: Accelerating Deep Network Training by Reducing Internal "
           "Covariate Shift, ICML 2015",
@@ -212,18 +224,6 @@ _V4_PAPER = ("Szegedy, Ioffe, Vanhoucke, Alemi, Inception-v4, Inception-ResNet a
             "eval": "ILSVRC-2012 val, 1 model, 1 crop"},
     variant_note="BN-Inception: GoogLeNet + BN, 5x5 -> two 3x3, avg/max pool projections; regular 7x7 "
                  "first conv (not the paper's depthwise-separable one)")
-@register_model(
-    "inception_v3", family="inception", year=2015, input_size=(3, 299, 299), top1_err=21.2, top5_err=5.6,
-    paper="Szegedy et al., Rethinking the Inception Architecture for Computer Vision, CVPR 2016",
-    recipe={**_RMSPROP, "label_smoothing": 0.1, "aux_loss_weight": 0.4, "epochs": 100},
-    kwargs={"version": "v3"}, variant_note="factorized 7x7 / asymmetric convs, BN aux head (train only)")
-@register_model(
-    "inception_v4", family="inception", year=2016, input_size=(3, 299, 299), top1_err=20.0, top5_err=5.0,
-    paper=_V4_PAPER, recipe=_RMSPROP, kwargs={"version": "v4"}, variant_note="pure Inception, TF-slim layout")
-@register_model(
-    "inception_resnet_v2", family="inception", year=2016, input_size=(3, 299, 299), top1_err=19.9, top5_err=4.9,
-    paper=_V4_PAPER, recipe={**_RMSPROP, "residual_scale": "0.1-0.3"}, kwargs={"version": "irv2"},
-    variant_note="residual Inception blocks scaled 0.17 / 0.10 / 0.20, TF-slim layout")
 def _inception(num_classes, input_size, version, aux_logits=True):
     return VERSIONS[version](num_classes, input_size, aux_logits)
 

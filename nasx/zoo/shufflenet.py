@@ -3,7 +3,8 @@
 v1 unit: grouped 1x1 -> channel shuffle -> depthwise 3x3 -> grouped 1x1 (bottleneck = out/4), added
 to the input, or concatenated with a 3x3/2 avg-pooled input when strided; stage 2's first 1x1 is
 not grouped (24 input channels). Widths per group count are Table 1's; the 0.25x-2x variants scale
-them, rounded to a multiple of 4*g so every grouped conv divides (0.25x g=4: 68 -> 64). v2 unit:
+them, rounded to a multiple of 4*g so every grouped conv divides (0.25x g=4: 68 -> 64); conv1
+stays 24 wide, so 0.5x / 0.25x cost ~43 / ~17 M MACs against Table 2's 38 / 13 M (1x: 137-143 M vs 140 M). v2 unit:
 channel split, 1x1-dw3x3-1x1 on one half, concat, shuffle; params equal torchvision's
 (x1.0: 2,278,604). Small inputs: conv1 3x3/1, no max-pool (stages still stride 2, 32 -> 4).
 """

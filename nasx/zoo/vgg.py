@@ -4,6 +4,14 @@ All convs are 3x3/1 pad 1 with ReLU, five 2x2 max-pools, FC 4096-4096-1000 with 
 VGG-16 at 224x224: 138,357,544 params (124M of them in the three FC layers), 15.35 G conv MACs +
 0.12 G FC MACs. The `_bn` variants (BN after every conv, torchvision's) are not in the paper.
 
+The seed's per-layer walk-through (3x224x224, fp32, forward, batch 1), as `measure.layer_table`
+reproduces it: counting each stored tensor once (input, conv outputs -- ReLU is in place, so its
+output is the conv's --, pool and FC outputs) gives 15.2 M activations = 61 MB per image, which is
+exactly what the seed's own per-layer terms (3.2 M, 3.2 M, 0.8 M, ...) add up to; its printed total
+of "24 M / 96 MB" does not follow from them. Counting ReLU outputs as separate tensors (no in-place)
+gives 28.8 M / 115 MB. Either way ~60% of it sits in the first four convs and 89% of the params
+in the three FC layers.
+
 Small inputs: the pools use ceil mode (28 -> 14 -> 7 -> 4 -> 2 -> 1) and the FC layers are 512 wide
 on the final 1x1x512 map (the usual "VGG for CIFAR" head).
 """
