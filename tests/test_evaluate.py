@@ -24,6 +24,15 @@ from nasx.evaluate import (
 FAST = {"epochs": 2, "batch_size": 64, "latency": False, "device": "cpu"}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """These networks are tiny: one intra-op thread is as fast, and immune to an oversubscribed CI box."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def digits():
     return load_dataset("digits")
