@@ -26,6 +26,15 @@ HEAVY = {"googlenet", "inception_v2", "inception_v3", "inception_v4", "inception
          "pyramidnet110_a270", "pyramidnet164_a270", "densenet161", "densenet169", "densenet201"}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Batch-1 28x28 forwards gain nothing from intra-op threads; on a shared 2-core CI they only spin."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def meta_model(name, input_size=None, **kw):
     with torch.device("meta"):
         return zoo.create_model(name, input_size=input_size, **kw)

@@ -36,7 +36,10 @@ def _rows(family, input_size):
     for name in list_models(family):
         spec = get_spec(name)
         size = None if input_size is None else parse_input_size(input_size)
-        stats = model_stats(name, size)
+        try:
+            stats = model_stats(name, size)
+        except NasxError as exc:
+            raise NasxError(f"{name}: {exc}") from None
         rows.append({"name": name, "family": spec.family, "year": spec.year, "params": stats["params"],
                      "macs": stats["macs"], "input_size": stats["input_size"], "dataset": spec.dataset,
                      "top1_err": spec.top1_err, "top5_err": spec.top5_err})
