@@ -32,7 +32,10 @@ def main():
     ap.add_argument("--max-train", type=int, default=None, help="subsample the 54k training images")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     task = Task(data=args.data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, device=args.device,
                 seed=args.seed, max_train=args.max_train)
     ds = load_dataset(args.data, val_fraction=task.val_fraction, max_train=args.max_train)
