@@ -221,3 +221,14 @@ def test_baselines_cli_errors(args, msg, capsys):
     assert main(["baselines", "--models", "lenet5", *args]) == 2
     err = capsys.readouterr().err
     assert msg in err and len(err.strip().splitlines()) == 1
+
+
+def test_genotype_candidate():
+    spaces = pytest.importorskip("nasx.spaces")
+    if "nb201" not in spaces.space_names():
+        pytest.skip("nb201 space not registered yet")
+    genotype = spaces.get_space("nb201").sample(spaces.RandomChooser(0))
+    r = TrainingEvaluator().evaluate(genotype, Task(**{**FAST, "epochs": 1}, data="digits", max_train=128))
+    assert r.ok, r.reason
+    assert r.metrics["params"] > 0
+    assert TabularEvaluator().evaluate(genotype).ok  # the same genotype is a table row
