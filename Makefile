@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/nasx sample --space cells --seed 0
+	$(VENV)/bin/nasx search --config demo
 
 test: $(STAMP) fashion-mnist
 	$(PY) -m pytest -q -p no:cacheprovider
