@@ -18,7 +18,7 @@ from torch import nn
 from ..data import Dataset
 from ..measure import count_macs, count_params
 from .candidates import build_model
-from .failures import Diverged, describe, is_oom, release_memory
+from .failures import Diverged, describe, release_memory
 from .probes import MemoryMeter, autocast, latency_ms, sync
 from .result import Result, StopTrial, empty_metrics
 from .schedule import make_scheduler
@@ -168,15 +168,17 @@ def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dat
     except Exception as exc:  # noqa: BLE001 - a candidate that cannot be built is a failed candidate
         return finish("failed", describe(exc))
     for epoch in range(1, task.epochs + 1):
+        failure = None
         try:
             train_loss = run.train_epoch(epoch)
             val_acc, val_loss = run.evaluate("val")
             if not math.isfinite(val_loss):
                 raise Diverged(val_loss, epoch, None, "val_loss")
         except Exception as exc:  # noqa: BLE001 - failures are data
-            if is_oom(exc):
-                run.optimizer.zero_grad(set_to_none=True)
-            return finish("failed", describe(exc))
+            failure = describe(exc)
+        if failure is not None:  # outside `except`: the traceback no longer pins the step's tensors
+            run.optimizer.zero_grad(set_to_none=True)
+            return finish("failed", failure)
         meter.sample()
         sync(device)
         metrics.update(epochs_done=epoch, val_acc=val_acc, val_loss=val_loss, train_loss=train_loss,
