@@ -107,10 +107,7 @@ def exports(tmp_path_factory):
     base = tmp_path_factory.mktemp("exports")
     out = {}
 
-    def export(label, make_ex, model_for_weights):
-        weights = base / f"{label}.weights.pt"
-        torch.save(_perturbed(model_for_weights), weights)
-        ex = make_ex(weights)
+    def export(label, ex):
         folder = write_export(ex, base / label, check=False).out
         x = example_input(ex.input_size)
         with torch.no_grad():
@@ -118,19 +115,19 @@ def exports(tmp_path_factory):
         torch.save({"x": x, "y": y}, base / f"{label}.case.pt")
         out[label] = (folder, base / f"{label}.case.pt")
 
-    for i, name in enumerate(space_names()):
+    for i, name in enumerate(space_names()):  # through a --weights file, as the CLI does
         space = get_space(name)
         g = space.sample(100 + i)
-        path = base / f"{name}.genotype.json"
+        path, weights = base / f"{name}.genotype.json", base / f"{name}.weights.pt"
         path.write_text(g.to_json())
-        export(f"space-{name}", lambda w, p=path: from_genotype(p, weights=w, input_size=SPACE_INPUT),
-               space.build(g, NUM_CLASSES, SPACE_INPUT))
+        torch.save(_perturbed(space.build(g, NUM_CLASSES, SPACE_INPUT)), weights)
+        export(f"space-{name}", from_genotype(path, weights=weights, input_size=SPACE_INPUT))
     chosen, skipped = _zoo_cases()
-    from nasx import zoo
-
-    for name, size in chosen:
-        export(f"zoo-{name}", lambda w, n=name, s=size: from_zoo(n, NUM_CLASSES, s, weights=w),
-               zoo.create_model(name, NUM_CLASSES, input_size=size))
+    for name, size in chosen:  # weights set in memory: one build per model keeps this affordable
+        ex = from_zoo(name, NUM_CLASSES, size)
+        ex.weights = _perturbed(ex.model)
+        ex.model.load_state_dict(ex.weights)
+        export(f"zoo-{name}", ex)
     out["_skipped"] = skipped
     return out
 
@@ -146,8 +143,11 @@ def test_every_space_and_zoo_family_round_trips_in_a_fresh_interpreter(exports):
     diffs = json.loads(proc.stdout.strip().splitlines()[-1])
     bad = {k: d for k, d in diffs.items() if not d <= 1e-5}
     assert not bad, bad
+
+
+def test_zoo_families_left_out_for_time(exports):
     if exports["_skipped"]:
-        pytest.skip(f"zoo families skipped as too large at {ZOO_INPUT}: {', '.join(exports['_skipped'])}")
+        pytest.skip(f"zoo families too large for CI at small size: {', '.join(exports['_skipped'])}")
 
 
 def test_exported_source_compiles_passes_ruff_and_imports_only_torch(exports):

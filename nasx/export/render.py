@@ -53,7 +53,7 @@ def _docstring(info: ModelInfo, class_name: str) -> str:
         '    net.load_state_dict(torch.load("weights.pt", weights_only=True))',
         f"    logits = net(torch.randn(1, {c}, {h}, {w}))",
         "",
-        "Genotype:",
+        "genotype.json:",
         textwrap.indent("\n".join(safe_text(line, 2000) for line in geno), "    "),
         "",
     ]

@@ -31,7 +31,9 @@ MAX_GENOTYPE_BYTES = 1_000_000
 # Keys `nasx sample --json` prints around a genotype; anything else in such a file is refused.
 SAMPLE_KEYS = {"genotype", "arch", "hash", "params", "macs", "input_size"}
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "open", "globals", "locals", "vars",
-                   "breakpoint", "input", "setattr", "delattr"}
+                   "breakpoint", "input", "__builtins__"}
+FORBIDDEN_ATTRS = {"__import__", "__builtins__", "__globals__", "__code__", "__subclasses__", "__bases__",
+                   "__mro__", "__getattribute__", "__reduce__", "__reduce_ex__", "__loader__", "__spec__"}
 
 
 def bounded_int(value, what: str, low: int, high: int) -> int:
@@ -57,7 +59,7 @@ def safe_text(text: str, limit: int = 400) -> str:
     s = re.sub(r"[^A-Za-z0-9 _.,:;/()\[\]{}<>=+*~|@#%&!?'^$\"-]", "?", str(text))[:limit]
     while '""' in s:
         s = s.replace('""', '"?')
-    return s.rstrip('"')
+    return s
 
 
 def check_num_classes(n) -> int:
@@ -123,6 +125,5 @@ def audit(source: str, docstring: str) -> None:
             raise NasxError("internal error: generated source imports inside a function")
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
             raise NasxError(f"internal error: generated source uses {node.id}")
-        if isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr not in ("__init__",
-                                                                                              "__dict__"):
+        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRS:
             raise NasxError(f"internal error: generated source touches {node.attr}")

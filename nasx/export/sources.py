@@ -36,6 +36,7 @@ class Exportable:
     num_classes: int
     input_size: tuple[int, int, int]
     weights: dict | None = None  # the state_dict to ship as weights.pt (None: no weights)
+    weights_file: Path | None = None  # where it was read from: shipped as a byte-for-byte copy
     metrics: dict = field(default_factory=dict)
     params: int = 0
     macs: int | None = None
@@ -132,7 +133,7 @@ def _genotype_exportable(space, g: Genotype, state, num_classes, input_size, tit
     if state is not None:
         load_into(model, state, source_info.get("weights") or "weights")
     ex = Exportable(model, generate(space, g), title, source, source_info, g.to_dict(), num_classes, input_size,
-                    state, dict(metrics or {}))
+                    state, weights_path, dict(metrics or {}))
     ex.measure()
     return ex
 
@@ -174,7 +175,8 @@ def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = N
     info = {"kind": "run", "run": str(run.path), "trial": rec.trial_id, "rank": None if trial else (rank or 1),
             "weights": str(rec.weights) if rec.weights else None}
     return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
-                                f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics)
+                                f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,
+                                weights_path=rec.weights)
 
 
 def from_zoo(name: str, num_classes: int | None = None, input_size=None,
@@ -192,6 +194,7 @@ def from_zoo(name: str, num_classes: int | None = None, input_size=None,
         load_into(model, state, str(weights))
     info = {"kind": "zoo", "zoo": name, "weights": str(weights) if weights else None}
     ex = Exportable(model, emit_zoo(name, model), f"{name} ({spec.family})", f"nasx zoo model {name}", info,
-                    {"zoo": name, "family": spec.family, "num_classes": n, "input_size": list(size)}, n, size, state)
+                    {"zoo": name, "family": spec.family, "num_classes": n, "input_size": list(size)}, n, size, state,
+                    Path(weights) if weights else None)
     ex.measure()
     return ex

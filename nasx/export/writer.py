@@ -59,7 +59,9 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
     try:
         report = Report(out, ex.generated.class_name, [], ex.weights is not None)
         (tmp / "model.py").write_text(text, encoding="utf-8")
-        if ex.weights is not None:
+        if ex.weights_file is not None:
+            shutil.copyfile(ex.weights_file, tmp / "weights.pt")  # validated above: loads strictly
+        elif ex.weights is not None:
             torch.save({k: v.detach().cpu() for k, v in ex.weights.items()}, tmp / "weights.pt")
         (tmp / "genotype.json").write_text(json.dumps(ex.genotype_json, indent=1, sort_keys=True) + "\n")
         (tmp / "metrics.json").write_text(json.dumps(_metrics(ex), indent=1, default=str) + "\n")
