@@ -103,7 +103,8 @@ class SearchDriver:
         self.stats.running = len(self.running)
         self._notify()
         return {
-            "trial_id": p.id, "genotype": p.genotype.to_dict(), "fidelity": p.fidelity, "meta": p.meta,
+            "trial_id": p.id, "runner": p.meta.get("runner", "train"), "budget_left": self.budget_left(),
+            "genotype": p.genotype.to_dict(), "fidelity": p.fidelity, "meta": p.meta,
             "task": self.task, "network": self.cfg.network, "run_dir": str(self.run.path),
             "keep_weights": self.cfg.keep_weights, "cpus": self.cpus, "gpus": self.gpus,
         }
@@ -111,6 +112,10 @@ class SearchDriver:
     def record(self, trial_id: str, outcome: dict) -> None:
         """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
         p, started = self.running.pop(trial_id)
+        if outcome.get("genotype"):  # one-shot runners (ENAS) report the architecture they derived
+            from ..genotype import parse_genotype_obj
+
+            p.genotype = parse_genotype_obj(outcome["genotype"])
         wall = float(outcome.get("wall_seconds") or (time.time() - started))
         metrics = dict(outcome.get("metrics") or {})
         status = outcome.get("status", "failed")
@@ -147,6 +152,13 @@ class SearchDriver:
     def _notify(self):
         for fn in self.listeners:
             fn(self)
+
+    def budget_left(self) -> dict:
+        """What is left of each limit (None: unlimited), for runners that pace themselves (ENAS)."""
+        b, s = self.budget, self.spent
+        return {"gpu_seconds": None if b.gpu_seconds is None else b.gpu_seconds - s.gpu_seconds,
+                "cpu_seconds": None if b.cpu_seconds is None else b.cpu_seconds - s.cpu_seconds,
+                "wall_seconds": None if b.wall_seconds is None else b.wall_seconds - self.wall_elapsed()}
 
     def spent_primary(self) -> tuple[float, float | None, str]:
         """(spent, limit, unit) of the budget that binds first, for progress displays."""

@@ -34,7 +34,26 @@ def _space(name: str, network_items: tuple):
     return get_space(name).with_network(**dict(network_items))
 
 
+RUNNERS: dict[str, str] = {"train": "nasx.execute.trial:train_trial"}  # name -> "module:function"
+
+
+def register_runner(name: str, target: str) -> None:
+    """A trial runner `fn(spec, report) -> outcome dict` (e.g. ENAS's one-shot search)."""
+    RUNNERS[name] = target
+
+
 def run_trial(spec: dict, report=None) -> dict:
+    """Dispatch to the trial's runner (default: train one candidate)."""
+    import importlib
+
+    name = spec.get("runner", "train")
+    if name not in RUNNERS:
+        raise ValueError(f"unknown trial runner {name!r}")
+    mod, attr = RUNNERS[name].split(":")
+    return getattr(importlib.import_module(mod), attr)(spec, report)
+
+
+def train_trial(spec: dict, report=None) -> dict:
     t0 = time.time()
     task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
     genotype = parse_genotype_obj(spec["genotype"])
