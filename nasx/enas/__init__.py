@@ -1,0 +1,12 @@
+"""ENAS (Pham et al. 2018): weight-sharing search with an LSTM controller.
+
+supernet.py holds every op of every edge once (shared weights) and runs only the sampled paths;
+controller.py samples architectures decision by decision through the space's chooser interface;
+trainer.py alternates shared-weight and controller training, then derives the best child;
+runner.py is the driver's one-shot trial; strategy.py the `enas` search strategy.
+"""
+
+from .controller import Controller
+from .supernet import build_supernet, child_from_supernet
+
+__all__ = ["Controller", "build_supernet", "child_from_supernet"]

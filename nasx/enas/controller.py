@@ -1,0 +1,92 @@
+"""The ENAS controller: an LSTM that makes a space's decisions one by one (Pham et al. 2018).
+
+It walks `space.decisions()` through the ordinary chooser interface, so it samples any space.
+Step t reads the embedding of the previous decision's choice (a learned start token at t = 0),
+and a per-decision linear head gives logits over that decision's options, shaped as in ENAS:
+`tanh_constant * tanh(logits / temperature)`. Sampling returns the genotype with the summed
+log-probability and the summed per-step entropy of the choices made (both differentiable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..genotype import Genotype
+from ..spaces.base import Chooser
+
+
+@dataclass
+class Sample:
+    genotype: Genotype
+    log_prob: torch.Tensor
+    entropy: torch.Tensor
+    choices: dict
+
+
+class Controller(nn.Module):
+    def __init__(self, space, hidden: int = 100, temperature: float = 5.0, tanh_constant: float | None = 2.5):
+        super().__init__()
+        self.space = space
+        self.decisions = space.decisions()
+        self.temperature, self.tanh_constant = float(temperature), tanh_constant
+        sizes = [len(o) for _, o in self.decisions]
+        self.offsets = [0]
+        for n in sizes[:-1]:
+            self.offsets.append(self.offsets[-1] + n)
+        self.start = nn.Parameter(torch.zeros(1, hidden))
+        self.embed = nn.Embedding(max(1, sum(sizes)), hidden)  # one row per (decision, option)
+        self.lstm = nn.LSTMCell(hidden, hidden)
+        self.heads = nn.ModuleList(nn.Linear(hidden, n) for n in sizes)
+        self.hidden = hidden
+        for p in self.parameters():  # ENAS initialises uniformly in [-0.1, 0.1]
+            nn.init.uniform_(p, -0.1, 0.1)
+
+    def logits(self, step: int, h: torch.Tensor) -> torch.Tensor:
+        z = self.heads[step](h) / self.temperature
+        return self.tanh_constant * torch.tanh(z) if self.tanh_constant else z
+
+    def sample(self, generator: torch.Generator | None = None, force: dict | None = None) -> Sample:
+        """Sample an architecture (or score the forced choices `force`, key -> option: teacher forcing)."""
+        chooser = _LSTMChooser(self, generator, force)
+        genotype = self.space.sample(chooser)
+        return Sample(genotype, torch.stack(chooser.log_probs).sum(), torch.stack(chooser.entropies).sum(),
+                      chooser.made)
+
+    def score(self, choices: dict) -> Sample:
+        """Log-probability and entropy of one given choice sequence (key -> option)."""
+        return self.sample(force=choices)
+
+
+class _LSTMChooser(Chooser):
+    """Advances the controller's LSTM by one step per decision and records log-prob and entropy."""
+
+    def __init__(self, ctl: Controller, generator, force):
+        self.ctl, self.generator, self.force = ctl, generator, force
+        self.step = 0
+        self.x = ctl.start
+        self.state = None
+        self.log_probs: list[torch.Tensor] = []
+        self.entropies: list[torch.Tensor] = []
+        self.made: dict = {}
+
+    def choose(self, key, options):
+        ctl, t = self.ctl, self.step
+        name, opts = ctl.decisions[t]
+        if name != key or tuple(opts) != tuple(options):
+            raise RuntimeError(f"controller: decision {t} is {key!r}, expected {name!r} (space walk changed?)")
+        h, c = ctl.lstm(self.x, self.state)
+        self.state = (h, c)
+        logp = torch.log_softmax(ctl.logits(t, h)[0], dim=-1)
+        if self.force is not None:
+            k = list(options).index(self.force[key])
+        else:
+            k = int(torch.multinomial(logp.detach().exp(), 1, generator=self.generator))
+        self.log_probs.append(logp[k])
+        self.entropies.append(-(logp.exp() * logp).sum())
+        self.x = ctl.embed(torch.tensor([ctl.offsets[t] + k], device=h.device))
+        self.step += 1
+        self.made[key] = options[k]
+        return options[k]

@@ -1,0 +1,250 @@
+"""Supernets: one module per (edge, op) holding the weights every child shares.
+
+Each supernet mirrors its space's standalone network module by module (same stem, reductions,
+classifier; `create_op` builds every candidate op exactly as a child would), and replaces each
+chosen-op slot by a ModuleList over all the space's ops. `child_map(genotype)` says which
+supernet module feeds each child module, so `child_from_supernet` is a state-dict key rewrite and
+the child computes exactly what the supernet computes on that path.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..genotype import Genotype
+from ..ops import FactorizedReduce, ReLUConvBN, create_op
+from ..spaces.macro import MacroReductions, macro_forward
+from ..spaces.nb201 import ResidualReduction, parse_arch
+
+
+def _all_ops(ops, c: int, stride: int) -> nn.ModuleList:
+    return nn.ModuleList(create_op(op, c, c, stride) for op in ops)
+
+
+class SuperNet(nn.Module):
+    """Base: `forward(x, genotype=None)` runs the given (or last `set_arch`) architecture's paths."""
+
+    def __init__(self, space):
+        super().__init__()
+        self.space = space
+        self.op_index = {op: k for k, op in enumerate(space.settings.ops)}
+        self._arch = None
+
+    def set_arch(self, genotype: Genotype) -> None:
+        self._arch = self.plan(genotype)
+
+    def forward(self, x, genotype: Genotype | None = None):
+        arch = self.plan(genotype) if genotype is not None else self._arch
+        if arch is None:
+            raise ValueError("supernet: no architecture given (pass a genotype or call set_arch)")
+        return self.run(x, arch)
+
+    def plan(self, genotype: Genotype):
+        """The genotype as index structures the forward pass reads."""
+        raise NotImplementedError
+
+    def run(self, x, arch):
+        raise NotImplementedError
+
+    def child_map(self, genotype: Genotype) -> dict[str, str]:
+        """Child module prefix -> supernet module prefix (modules not listed share their name)."""
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- cells (NASNet / PNAS)
+
+
+class SuperCell(nn.Module):
+    """Cell with `edges[block][input][op]`: stride 2 on the cell inputs of a reduction cell."""
+
+    def __init__(self, ops, blocks, c_pp, c_p, c, reduction, reduction_prev):
+        super().__init__()
+        self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
+        self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
+        self.edges = nn.ModuleList(
+            nn.ModuleList(_all_ops(ops, c, 2 if reduction and i < 2 else 1) for i in range(2 + j))
+            for j in range(blocks))
+        self.c_out = c * blocks
+
+    def forward(self, s0, s1, plan):
+        states = [self.pre0(s0), self.pre1(s1)]
+        for j, (ia, oa, ib, ob) in enumerate(plan):
+            states.append(self.edges[j][ia][oa](states[ia]) + self.edges[j][ib][ob](states[ib]))
+        return torch.cat(states[2:], dim=1)
+
+
+class CellSuperNet(SuperNet):
+    def __init__(self, space, num_classes: int, in_channels: int):
+        super().__init__(space)
+        s = space.settings
+        c = s.channels
+        c_stem = s.stem_multiplier * c
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
+        self.cells = nn.ModuleList()
+        self.kinds: list[str] = []
+        c_pp, c_p, reduction_prev = c_stem, c_stem, False
+        for stage in range(s.stages):
+            for k in range((stage > 0) + s.cells_per_stage):
+                reduction = stage > 0 and k == 0
+                c = c * 2 if reduction else c
+                cell = SuperCell(s.ops, s.blocks, c_pp, c_p, c, reduction, reduction_prev)
+                self.cells.append(cell)
+                self.kinds.append("reduce" if reduction else "normal")
+                c_pp, c_p, reduction_prev = c_p, cell.c_out, reduction
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_p, num_classes)
+
+    def plan(self, genotype):
+        d = genotype.data
+        d.setdefault("reduce", d["normal"])
+        if any(len(blocks) != self.space.settings.blocks for blocks in d.values()):
+            raise ValueError(f"supernet: genotypes need all {self.space.settings.blocks} blocks")
+        idx = self.op_index
+        return {k: [(ia, idx[oa], ib, idx[ob]) for ia, oa, ib, ob in d[k]] for k in ("normal", "reduce")}
+
+    def run(self, x, arch):
+        s0 = s1 = self.stem(x)
+        for cell, kind in zip(self.cells, self.kinds):
+            s0, s1 = s1, cell(s0, s1, arch[kind])
+        return self.classifier(torch.flatten(self.pool(s1), 1))
+
+    def child_map(self, genotype):
+        arch = self.plan(genotype)
+        out = {}
+        for n, kind in enumerate(self.kinds):
+            for j, (ia, oa, ib, ob) in enumerate(arch[kind]):
+                out[f"cells.{n}.ops.{2 * j}"] = f"cells.{n}.edges.{j}.{ia}.{oa}"
+                out[f"cells.{n}.ops.{2 * j + 1}"] = f"cells.{n}.edges.{j}.{ib}.{ob}"
+        return out
+
+
+# ---------------------------------------------------------------- NAS-Bench-201
+
+
+class NB201SuperCell(nn.Module):
+    def __init__(self, ops, nodes, c):
+        super().__init__()
+        self.index = [(j, i) for j in range(1, nodes) for i in range(j)]
+        self.edges = nn.ModuleList(_all_ops(ops, c, 1) for _ in self.index)
+
+    def forward(self, x, plan):
+        states = [x]
+        k = 0
+        for j in range(1, len(plan) + 1):
+            acc = None
+            for i in range(j):
+                y = self.edges[k][plan[j - 1][i]](states[i])
+                acc = y if acc is None else acc + y
+                k += 1
+            states.append(acc)
+        return states[-1]
+
+
+class NB201SuperNet(SuperNet):
+    def __init__(self, space, num_classes: int, in_channels: int):
+        super().__init__(space)
+        s = space.settings
+        c = s.channels
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        layers = []
+        for stage in range(3):
+            if stage > 0:
+                layers.append(ResidualReduction(c, 2 * c))
+                c *= 2
+            layers.extend(NB201SuperCell(s.ops, s.nodes, c) for _ in range(s.cells_per_stage))
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c, num_classes)
+
+    def plan(self, genotype):
+        s = self.space.settings
+        nodes = parse_arch(genotype.data["arch"], s.nodes, s.ops)
+        return [[self.op_index[op] for op, _ in node] for node in nodes]
+
+    def run(self, x, arch):
+        x = self.stem(x)
+        for layer in self.cells:
+            x = layer(x, arch) if isinstance(layer, NB201SuperCell) else layer(x)
+        x = self.lastact(x)
+        return self.classifier(torch.flatten(self.pool(x), 1))
+
+    def child_map(self, genotype):
+        flat = [k for node in self.plan(genotype) for k in node]
+        return {f"cells.{n}.edges.{e}": f"cells.{n}.edges.{e}.{k}"
+                for n, layer in enumerate(self.cells) if isinstance(layer, NB201SuperCell)
+                for e, k in enumerate(flat)}
+
+
+# ---------------------------------------------------------------- ENAS macro chain
+
+
+class MacroSuperLayer(nn.Module):
+    def __init__(self, ops, c):
+        super().__init__()
+        self.ops = _all_ops(ops, c, 1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, h, outs, op, skips):
+        y = self.ops[op](h)
+        for j in skips:
+            y = y + outs[j]
+        return self.bn(y)
+
+
+class MacroSuperNet(SuperNet):
+    def __init__(self, space, num_classes: int, in_channels: int):
+        super().__init__(space)
+        s = space.settings
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(s.channels))
+        self.reductions = MacroReductions(s)
+        widths = self.reductions.widths(s)
+        self.points = {i: k for k, i in enumerate(s.reductions())}
+        self.layers = nn.ModuleList(MacroSuperLayer(s.ops, w) for w in widths)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(widths[-1], num_classes)
+
+    def plan(self, genotype):
+        return [(self.op_index[op], skips) for op, skips in genotype.data["layers"]]
+
+    def run(self, x, arch):
+        return macro_forward(self, x, lambda i, h, outs: self.layers[i](h, outs, *arch[i]))
+
+    def child_map(self, genotype):
+        return {f"layers.{i}.op": f"layers.{i}.ops.{k}" for i, (k, _) in enumerate(self.plan(genotype))}
+
+
+# ---------------------------------------------------------------- entry points
+
+SUPERNETS = {"cells": CellSuperNet, "nb201": NB201SuperNet, "macro": MacroSuperNet}
+
+
+def build_supernet(space, num_classes: int = 10, input_size=(3, 32, 32)) -> SuperNet:
+    """The weight-sharing supernet of `space` (kinds: cells, nb201, macro)."""
+    if space.kind not in SUPERNETS:
+        raise ValueError(f"ENAS has no supernet for space kind {space.kind!r}; kinds: {', '.join(SUPERNETS)}")
+    return SUPERNETS[space.kind](space, num_classes, input_size[0])
+
+
+def _rename(key: str, mapping: dict[str, str]) -> str:
+    parts = key.split(".")
+    for cut in range(len(parts) - 1, 0, -1):  # the longest mapped prefix wins
+        head = ".".join(parts[:cut])
+        if head in mapping:
+            return ".".join([mapping[head], *parts[cut:]])
+    return key
+
+
+def child_from_supernet(supernet: SuperNet, genotype: Genotype, num_classes: int | None = None,
+                        input_size=None) -> nn.Module:
+    """The standalone network of `genotype` (`space.build`) carrying the supernet's shared weights."""
+    num_classes = num_classes or supernet.classifier.out_features
+    first = next(m for m in supernet.stem.modules() if isinstance(m, nn.Conv2d))
+    input_size = input_size or (first.in_channels, 32, 32)
+    child = supernet.space.build(genotype, num_classes=num_classes, input_size=tuple(input_size))
+    shared = supernet.state_dict()
+    mapping = supernet.child_map(genotype)
+    child.load_state_dict({k: shared[_rename(k, mapping)].clone() for k in child.state_dict()})
+    return child.to(next(supernet.parameters()).device)
