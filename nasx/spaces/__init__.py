@@ -5,6 +5,7 @@ from .registry import get_space, register_kind, space_from_settings, space_names
 from . import cells as _cells  # noqa: F401  (registers the kind)
 from . import nb201 as _nb201  # noqa: F401
 from . import macro as _macro  # noqa: F401
+from . import resnet_family as _resnet_family  # noqa: F401
 
 __all__ = [
     "Chooser", "RandomChooser", "RecordingChooser", "ReplayChooser", "SearchSpace", "SpaceSettings",
