@@ -43,9 +43,9 @@ def _table(metrics: dict, title: str):
 
 
 def _write(out: Path, force: bool, net, genotype, record: dict) -> None:
-    from ..export.writer import move_into_place
+    from ..export.writer import make_parents, move_into_place, remove_empty
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    created = make_parents(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         torch.save({k: v.detach().cpu() for k, v in net.state_dict().items()}, tmp / "weights.pt")
@@ -55,6 +55,7 @@ def _write(out: Path, force: bool, net, genotype, record: dict) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+            remove_empty(created)
 
 
 @click.command("train")

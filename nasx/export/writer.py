@@ -54,8 +54,9 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
     info = ModelInfo(ex.title, ex.genotype_json, ex.params, ex.macs, ex.num_classes, ex.input_size, ex.source,
                      ex.weights is not None)
     text = render(ex.generated, info)  # refusals happen here, before anything touches the disk
-    out.parent.mkdir(parents=True, exist_ok=True)
+    created = make_parents(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    ok = False
     try:
         report = Report(out, ex.generated.class_name, [], ex.weights is not None)
         (tmp / "model.py").write_text(text, encoding="utf-8")
@@ -73,10 +74,32 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
             report.format_diffs[name] = diff
         report.files = sorted(p.name for p in tmp.iterdir())
         move_into_place(tmp, out)
+        ok = True
         return report
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if not ok:
+            remove_empty(created)
+
+
+def make_parents(out: Path) -> list[Path]:
+    """mkdir -p out's parent; returns the folders it created (deepest first) for `remove_empty`."""
+    created = []
+    p = out.absolute().parent
+    while not p.exists():
+        created.append(p)
+        p = p.parent
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def remove_empty(folders: list[Path]) -> None:
+    for f in folders:
+        try:
+            f.rmdir()
+        except OSError:
+            break
 
 
 def move_into_place(tmp: Path, out: Path) -> None:
