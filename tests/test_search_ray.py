@@ -75,3 +75,16 @@ def test_candidate_failures_inside_ray_workers(local_ray, run_cli, tmp_path):
     assert by_arch[cell.format("test_oom")]["reason"] == "out of memory"
     assert by_arch[cell.format("nor_conv_1x1")]["status"] == "ok"
     assert max_overlap(trials) == 2  # 2 CPUs, 1 CPU per trial: trials do run in parallel
+
+
+def test_asha_stops_weak_trials_early(local_ray, run_cli, tmp_path):
+    cfg = write_config(tmp_path, budget="12trials", epochs=3, asha=True, asha_grace=1, cpus_per_trial=1,
+                       gpus_per_trial=0, seed=3)
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
+    assert rc == 0, err
+    trials = journal(tmp_path / "run")
+    assert len(trials) == 12
+    stopped = [t for t in trials if t["status"] == "stopped"]
+    assert stopped, [t["status"] for t in trials]
+    assert all(t["metrics"]["epochs_done"] < 3 and "ASHA" in t["reason"] for t in stopped)
+    assert all(t["metrics"]["epochs_done"] == 3 for t in trials if t["status"] == "ok")

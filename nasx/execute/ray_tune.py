@@ -22,12 +22,19 @@ DASHBOARD_PORT = 8265
 
 
 def _trainable(config):
-    """The Ray Tune function trainable: per-epoch reports, then one final report with the outcome."""
+    """The Ray Tune function trainable: one report per epoch, the last one carrying the outcome.
+
+    The last epoch is not reported on its own: its metrics go out with the outcome, so a
+    scheduler's max_t (= epochs) never cuts a finished trial off before its outcome arrives.
+    """
     from ray import tune
 
+    epochs = int({**config["task"], **config.get("fidelity", {})}.get("epochs", 1))
+
     def report(epoch, metrics):
-        tune.report({"epoch": epoch, "val_acc": metrics["val_acc"], "val_loss": metrics["val_loss"],
-                     "train_loss": metrics["train_loss"]})
+        if epoch < epochs:
+            tune.report({"epoch": epoch, "val_acc": metrics["val_acc"], "val_loss": metrics["val_loss"],
+                         "train_loss": metrics["train_loss"]})
 
     out = run_trial(config, report)
     epoch = out["metrics"].get("epochs_done") or 0
@@ -177,8 +184,10 @@ def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
     from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 
     resources = {"cpu": driver.cpus, "gpu": driver.gpus}
-    scheduler = (ASHAScheduler(metric="val_acc", mode="max", time_attr="epoch", max_t=cfg.epochs,
-                               grace_period=cfg.asha_grace, reduction_factor=3)
+    # Rungs count per-epoch reports (training_iteration == epoch); the last epoch's report is the
+    # outcome itself, so rungs sit strictly below the full training length.
+    scheduler = (ASHAScheduler(metric="val_acc", mode="max", time_attr="training_iteration",
+                               max_t=cfg.epochs, grace_period=cfg.asha_grace, reduction_factor=3)
                  if cfg.asha else FIFOScheduler())
     storage = driver.run.path / "ray"
     storage.mkdir(exist_ok=True)
