@@ -1,15 +1,26 @@
 """Search spaces: kinds (classes, one module each) and instances (YAML in search_spaces/)."""
 
+from . import cells as _cells  # noqa: F401  (registers the kind)
+from . import inception_family as _inception_family  # noqa: F401
+from . import macro as _macro  # noqa: F401
+from . import nb201 as _nb201  # noqa: F401
+from . import resnet_family as _resnet_family  # noqa: F401
 from .base import Chooser, RandomChooser, RecordingChooser, ReplayChooser, SearchSpace, SpaceSettings
 from .registry import get_space, register_kind, space_from_settings, space_names, spaces_dir
-from . import cells as _cells  # noqa: F401  (registers the kind)
-from . import nb201 as _nb201  # noqa: F401
-from . import macro as _macro  # noqa: F401
-from . import resnet_family as _resnet_family  # noqa: F401
 
 __all__ = [
-    "Chooser", "RandomChooser", "RecordingChooser", "ReplayChooser", "SearchSpace", "SpaceSettings",
-    "get_space", "register_kind", "space_from_settings", "space_names", "spaces_dir", "build_genotype",
+    "Chooser",
+    "RandomChooser",
+    "RecordingChooser",
+    "ReplayChooser",
+    "SearchSpace",
+    "SpaceSettings",
+    "build_genotype",
+    "get_space",
+    "register_kind",
+    "space_from_settings",
+    "space_names",
+    "spaces_dir",
 ]
 
 
