@@ -3,6 +3,7 @@
 from . import cells as _cells  # noqa: F401  (registers the kind)
 from . import inception_family as _inception_family  # noqa: F401
 from . import macro as _macro  # noqa: F401
+from . import mobile_family as _mobile_family  # noqa: F401
 from . import nb201 as _nb201  # noqa: F401
 from . import resnet_family as _resnet_family  # noqa: F401
 from .base import Chooser, RandomChooser, RecordingChooser, ReplayChooser, SearchSpace, SpaceSettings

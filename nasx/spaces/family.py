@@ -8,8 +8,9 @@ multiplies every channel count so tests and CPU runs can build a small-image var
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import GenotypeError, SpaceError
 from .base import SpaceSettings
