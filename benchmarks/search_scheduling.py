@@ -62,8 +62,8 @@ def main():
         rows = [run(w, args.trials, args.epochs, root) for w in (1, 2)]
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"| workers | trials | mean trial s | first start -> last end s | worker time in training | "
-          f"worker time in trials | speed-up |")
+    print("| workers | trials | mean trial s | first start -> last end s | worker time in training | "
+          "worker time in trials | speed-up |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         speed = rows[0]["span_s"] / r["span_s"]

@@ -12,13 +12,22 @@ from .ops import create_op, op_names, register_op
 
 __version__ = "0.1.0"
 
-from .plugins import load_plugins as _load_plugins  # noqa: E402
+from .plugins import load_plugins as _load_plugins
 
 _load_plugins()
 
 __all__ = [
-    "ConfigError", "GenotypeError", "NasxError", "SpaceError",
-    "count_flops", "count_macs", "count_params", "layer_table", "summarize",
-    "create_op", "op_names", "register_op",
+    "ConfigError",
+    "GenotypeError",
+    "NasxError",
+    "SpaceError",
+    "count_flops",
+    "count_macs",
+    "count_params",
+    "create_op",
+    "layer_table",
     "load",
+    "op_names",
+    "register_op",
+    "summarize",
 ]

@@ -28,7 +28,7 @@ class Budget:
     text: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "Budget":
+    def parse(cls, text: str) -> Budget:
         """Parse e.g. '100gpu-h', '2cpu-h+90min', '500trials'; a one-line ConfigError otherwise."""
         if not isinstance(text, str) or not text.strip():
             raise ConfigError("budget is empty; use e.g. 100gpu-h, 2cpu-h, 90min or 500trials")
@@ -105,12 +105,11 @@ def allows(budget: Budget, spent: Spend, running: int, next_cost: tuple[float, f
         return False, "trial budget reached"
     est_wall = next_cost[0] if next_cost else 0.0
     ahead = running + 1
-    if budget.gpu_seconds is not None and gpus > 0:
-        if spent.gpu_seconds + ahead * est_wall * gpus > budget.gpu_seconds:
-            return False, "GPU budget reached"
-    if budget.cpu_seconds is not None:
-        if spent.cpu_seconds + ahead * est_wall * cpus > budget.cpu_seconds:
-            return False, "CPU budget reached"
+    if budget.gpu_seconds is not None and gpus > 0 and \
+            spent.gpu_seconds + ahead * est_wall * gpus > budget.gpu_seconds:
+        return False, "GPU budget reached"
+    if budget.cpu_seconds is not None and spent.cpu_seconds + ahead * est_wall * cpus > budget.cpu_seconds:
+        return False, "CPU budget reached"
     if budget.wall_seconds is not None and wall_elapsed + est_wall > budget.wall_seconds:
         return False, "wall-clock budget reached"
     return True, ""

@@ -47,7 +47,7 @@ class SearchConfig:
     ray_num_cpus: int | None = None  # local Ray only: override the detected resources
     ray_num_gpus: float | None = None
 
-    def validate(self) -> "SearchConfig":
+    def validate(self) -> SearchConfig:
         from .spaces import get_space
 
         get_space(self.space)

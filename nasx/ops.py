@@ -10,7 +10,7 @@ the textbook k*k*M + M*N.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -64,7 +64,7 @@ class RunDir:
 
     # ---- creation / opening
     @classmethod
-    def create(cls, path: str | Path, config: dict, meta: dict | None = None) -> "RunDir":
+    def create(cls, path: str | Path, config: dict, meta: dict | None = None) -> RunDir:
         p = Path(path)
         if p.exists() and any(p.iterdir()):
             raise NasxError(f"run directory {p} already exists and is not empty (use `nasx resume {p}`)")
@@ -78,7 +78,7 @@ class RunDir:
         return run
 
     @classmethod
-    def open(cls, path: str | Path) -> "RunDir":
+    def open(cls, path: str | Path) -> RunDir:
         p = Path(path)
         if not p.exists():
             raise NasxError(f"run directory {p} does not exist")

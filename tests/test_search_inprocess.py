@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from searchutil import PLUGINS, journal, write_config
 
 
@@ -72,7 +71,7 @@ def test_failing_candidates_are_recorded_and_search_goes_on(run_cli, tmp_path, m
 def test_bad_search_input_one_line_exit_2(run_cli, tmp_path, args, message):
     cfg = write_config(tmp_path, budget="2trials", executor="inprocess")
     run = tmp_path / "run"
-    rc, out, err = run_cli("search", "--config", cfg, "--run-dir", run, *args)
+    rc, _out, err = run_cli("search", "--config", cfg, "--run-dir", run, *args)
     assert rc == 2, err
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 

@@ -5,7 +5,6 @@ import os
 import sys
 
 import pytest
-
 from searchutil import PLUGINS, journal, max_overlap, write_config
 
 ray = pytest.importorskip("ray")
@@ -33,7 +32,7 @@ def test_fractional_gpus_run_eight_at_once_and_budget_holds(local_ray, run_cli, 
     budget_s = 0.05 * 3600
     cfg = write_config(tmp_path, budget="0.05gpu-h", gpus_per_trial=0.5, cpus_per_trial=0.25, epochs=1)
     run = tmp_path / "run"
-    rc, out, err = run_cli("search", "--config", cfg, "--run-dir", run)
+    rc, _out, err = run_cli("search", "--config", cfg, "--run-dir", run)
     assert rc == 0, err
     trials = journal(run)
     assert max_overlap(trials) == 8

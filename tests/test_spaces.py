@@ -93,7 +93,9 @@ def test_genotype_json_round_trip_canonical_form_and_hash(tmp_path):
     f.write_text(json.dumps({"genotype": d, "params": 1}))  # what `nasx sample --json` prints
     assert load_genotype(f) == g
     assert isinstance(g, Genotype)
-    with pytest.raises(Exception):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
         g.space = "other"  # frozen
 
 

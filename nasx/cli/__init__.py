@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -38,7 +39,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         mod = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
-        return getattr(mod, "command")
+        return mod.command
 
     def format_commands(self, ctx, formatter):
         rows = [(n, COMMANDS[n][1]) for n in sorted(COMMANDS)]
@@ -52,7 +53,7 @@ def cli():
     """nasx: neural architecture search for CNNs on Ray, with plain-PyTorch export."""
 
 
-def fail(message: str) -> "NoReturn":  # noqa: F821
+def fail(message: str) -> NoReturn:
     """Print one line to stderr and exit 2 (for use inside commands)."""
     raise NasxError(message)
 

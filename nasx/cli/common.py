@@ -13,7 +13,7 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False)
 
 
-def human(n: float | int | None, unit: str = "") -> str:
+def human(n: float | None, unit: str = "") -> str:
     if n is None:
         return "-"
     for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):

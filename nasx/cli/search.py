@@ -32,9 +32,8 @@ from .show import print_leaderboard
 def command(config_file, no_dashboard, **flags):
     flags["dashboard"] = False if no_dashboard else None
     cfg = load_config(config_file, flags)
-    from ..search import default_run_dir, run_search
-
     from ..data import load_dataset
+    from ..search import default_run_dir, run_search
 
     task = cfg.make_task()
     load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)  # bad data: fail now

@@ -12,9 +12,9 @@ import os
 import time
 from pathlib import Path
 
-from ..errors import NasxError
 from ray.tune.search import Searcher
 
+from ..errors import NasxError
 from .driver import FINISHED, SearchDriver
 from .trial import run_trial
 
@@ -50,7 +50,7 @@ def start_ray(address: str | None, dashboard: bool, num_cpus=None, num_gpus=None
     if ray.is_initialized():
         ctx = None
     else:
-        kw = dict(configure_logging=True, logging_level="ERROR", log_to_driver=False)
+        kw = {"configure_logging": True, "logging_level": "ERROR", "log_to_driver": False}
         if address:
             try:
                 ctx = ray.init(address=address, **kw)

@@ -12,8 +12,9 @@ import itertools
 import math
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Hashable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from torch import nn
@@ -78,7 +79,7 @@ class SpaceSettings:
     seeds: dict = field(default_factory=dict)  # name -> genotype description (classic designs)
 
     @classmethod
-    def from_dict(cls, d: dict, where: str) -> "SpaceSettings":
+    def from_dict(cls, d: dict, where: str) -> SpaceSettings:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(known))
         if unknown:
@@ -210,7 +211,7 @@ class SearchSpace(ABC):
     # settings that shape the network but not which genotypes are valid (safe to override per run)
     network_keys: tuple[str, ...] = ()
 
-    def with_network(self, **overrides) -> "SearchSpace":
+    def with_network(self, **overrides) -> SearchSpace:
         """The same space (same name, same genotypes) building networks with other widths/depths."""
         if not overrides:
             return self

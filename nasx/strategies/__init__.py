@@ -1,4 +1,5 @@
 """Search strategies behind one ask/tell protocol (see base.py), registered by CLI name."""
+# ruff: noqa: I001  (order matters: base before the modules that register strategies)
 
 from .base import OBJECTIVES, Proposal, Strategy, check_objectives, objective_values
 from .registry import create_strategy, register_strategy, strategy_names
@@ -8,5 +9,5 @@ from . import optuna_strategy as _optuna  # noqa: F401
 from . import pnas as _pnas  # noqa: F401
 from ..enas import strategy as _enas  # noqa: F401
 
-__all__ = ["OBJECTIVES", "Proposal", "Strategy", "check_objectives", "objective_values",
-           "create_strategy", "register_strategy", "strategy_names"]
+__all__ = ["OBJECTIVES", "Proposal", "Strategy", "check_objectives", "create_strategy", "objective_values",
+           "register_strategy", "strategy_names"]
