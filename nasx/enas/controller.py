@@ -90,3 +90,33 @@ class _LSTMChooser(Chooser):
         self.step += 1
         self.made[key] = options[k]
         return options[k]
+
+
+class Reinforce:
+    """ENAS's controller update: REINFORCE with a moving-average baseline and an entropy bonus.
+
+    reward = r(child) + entropy_weight * entropy; the baseline moves first (decay), then the loss
+    is -(reward - baseline) * log p(child), minimised with Adam.
+    """
+
+    def __init__(self, controller: Controller, lr: float = 3.5e-4, entropy_weight: float = 1e-4,
+                 baseline_decay: float = 0.99):
+        self.controller = controller
+        self.optimizer = torch.optim.Adam(controller.parameters(), lr=lr)
+        self.entropy_weight, self.decay = entropy_weight, baseline_decay
+        self.baseline: float | None = None
+
+    def step(self, reward_fn, generator: torch.Generator | None = None) -> dict:
+        """Sample one child, score it with `reward_fn(genotype) -> float`, update the controller."""
+        self.controller.train()
+        sample = self.controller.sample(generator)
+        raw = float(reward_fn(sample.genotype))
+        entropy = float(sample.entropy.detach())
+        reward = raw + self.entropy_weight * entropy
+        b = reward if self.baseline is None else self.baseline
+        self.baseline = b - (1.0 - self.decay) * (b - reward)
+        loss = -(reward - self.baseline) * sample.log_prob
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {"reward": raw, "entropy": entropy, "loss": float(loss.detach()), "genotype": sample.genotype}

@@ -1,0 +1,222 @@
+"""ENAS: supernet paths equal standalone children, controller probabilities, REINFORCE, resume, search."""
+
+import itertools
+import json
+import math
+
+import pytest
+import torch
+from searchutil import journal, write_config
+
+from nasx.data import load_dataset
+from nasx.enas import Controller, build_supernet, child_from_supernet
+from nasx.enas.controller import Reinforce
+from nasx.enas.options import EnasOptions
+from nasx.enas.runner import CHECKPOINT, load_checkpoint, run_enas, save_checkpoint, seconds_left
+from nasx.enas.trainer import EnasSearch
+from nasx.evaluate import Task
+from nasx.spaces import get_space, space_from_settings
+
+torch.set_num_threads(1)
+
+TINY_SPACES = {  # bundled space -> network overrides that keep the test fast
+    "cells": {"channels": 4},
+    "pnas": {"channels": 4, "stages": 2},
+    "nb201": {"channels": 4, "cells_per_stage": 2},
+    "enas_macro": {"channels": 4},
+}
+
+
+def _tiny_nb201():
+    return space_from_settings({"kind": "nb201", "name": "t", "ops": ["none", "skip_connect"], "nodes": 3})
+
+
+@pytest.mark.parametrize("name", sorted(TINY_SPACES))
+def test_every_supernet_path_equals_its_standalone_child(name):
+    torch.manual_seed(0)
+    space = get_space(name).with_network(**TINY_SPACES[name])
+    net = build_supernet(space, num_classes=5, input_size=(3, 16, 16))
+    x = torch.randn(6, 3, 16, 16)
+    with torch.no_grad():  # give every BatchNorm non-trivial statistics and affine parameters
+        for p in net.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+        net.train()
+        for seed in range(4):
+            net(torch.randn(6, 3, 16, 16), space.sample(100 + seed))
+    net.eval()
+    for seed in range(4):
+        g = space.sample(seed)
+        child = child_from_supernet(net, g, num_classes=5, input_size=(3, 16, 16)).eval()
+        assert type(child) is type(space.build(g, num_classes=5, input_size=(3, 16, 16)))
+        with torch.no_grad():
+            a, b = net(x, g), child(x)
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    # weights really are shared: a child's parameters are the supernet's selected ones
+    assert sum(p.numel() for p in child.parameters()) < sum(p.numel() for p in net.parameters())
+
+
+def _enumerate(ctl, space):
+    keys = [k for k, _ in space.decisions()]
+    for combo in itertools.product(*[o for _, o in space.decisions()]):
+        yield dict(zip(keys, combo)), ctl.score(dict(zip(keys, combo)))
+
+
+@pytest.mark.parametrize("settings", [
+    None,
+    {"kind": "cells", "name": "c1", "ops": ["identity", "max_pool_3x3"], "blocks": 1, "separate_reduction": False},
+])
+def test_controller_probabilities_and_entropy_match_enumeration(settings):
+    torch.manual_seed(1)
+    space = space_from_settings(settings) if settings else _tiny_nb201()
+    ctl = Controller(space, hidden=16, temperature=1.0, tanh_constant=0)
+    with torch.no_grad():  # a sharply non-uniform distribution
+        for p in ctl.parameters():
+            p.normal_(0, 1.0)
+        probs, joint_h, expected_h = {}, 0.0, 0.0
+        for choices, s in _enumerate(ctl, space):
+            p = float(s.log_prob.exp())
+            probs[tuple(choices.values())] = p
+            joint_h -= p * float(s.log_prob)
+            expected_h += p * float(s.entropy)  # per-step entropies along the path, teacher-forced
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+    assert expected_h == pytest.approx(joint_h, rel=1e-4)  # chain rule: E[sum of step entropies] = H
+    if settings is None:  # sampled frequencies follow exp(log_prob), and sampling scores like forcing
+        g = torch.Generator().manual_seed(0)
+        counts = dict.fromkeys(probs, 0)
+        n = 3000
+        with torch.no_grad():
+            for i in range(n):
+                s = ctl.sample(g)
+                counts[tuple(s.choices.values())] += 1
+                if i < 20:
+                    assert float(s.log_prob) == pytest.approx(float(ctl.score(s.choices).log_prob), abs=1e-6)
+        for key, p in probs.items():
+            assert abs(counts[key] / n - p) < 4 * math.sqrt(p * (1 - p) / n) + 1e-3
+
+
+def test_reinforce_moves_the_controller_to_the_rewarded_architecture():
+    torch.manual_seed(0)
+    space = _tiny_nb201()
+    ctl = Controller(space)  # Pham's defaults: temperature 5, tanh 2.5, Adam 3.5e-4, decay 0.99
+    target = space.from_choices({k: o[1] for k, o in space.decisions()})
+    choices = space.choices(target)
+    before = float(ctl.score(choices).log_prob.exp().detach())
+    rl = Reinforce(ctl)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(300):
+        rl.step(lambda genotype: float(genotype.hash == target.hash), g)
+    after = float(ctl.score(choices).log_prob.exp().detach())
+    assert before < 0.2 and after > 0.5, (before, after)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return load_dataset("digits", max_train=192)
+
+
+def _search(data):
+    space = get_space("nb201").with_network(channels=4, cells_per_stage=1)
+    task = Task(data="digits", epochs=1, batch_size=64, latency=False, max_train=192, device="cpu")
+    return EnasSearch(space, data, task, EnasOptions(enas_epochs=3, controller_steps=3, derive_samples=5))
+
+
+def _assert_same_state(a: dict, b: dict):
+    for key in ("supernet", "controller"):
+        assert a[key].keys() == b[key].keys()
+        for k in a[key]:
+            assert torch.equal(a[key][k], b[key][k]), (key, k)
+    assert a["baseline"] == b["baseline"] and a["epoch"] == b["epoch"]
+    assert str(a["w_opt"]) == str(b["w_opt"]) and str(a["c_opt"]) == str(b["c_opt"])
+    timing = ("seconds", "shared_seconds", "controller_seconds")
+    strip = [{k: v for k, v in r.items() if k not in timing} for r in a["history"]]
+    assert strip == [{k: v for k, v in r.items() if k not in timing} for r in b["history"]]
+
+
+def test_checkpoint_resume_continues_with_identical_state(tiny_data, tmp_path):
+    straight = _search(tiny_data)
+    straight.train_epoch()
+    straight.train_epoch()
+    first = _search(tiny_data)
+    first.train_epoch()
+    save_checkpoint(tmp_path / CHECKPOINT, first, "fp", 1.0)
+    resumed = _search(tiny_data)
+    assert load_checkpoint(tmp_path / CHECKPOINT, resumed, "other") is None and resumed.epoch == 0
+    assert load_checkpoint(tmp_path / CHECKPOINT, resumed, "fp") == 1.0 and resumed.epoch == 1
+    resumed.train_epoch()
+    _assert_same_state(straight.state_dict(), resumed.state_dict())
+
+
+def _spec(tmp_path, **enas):
+    from nasx.spaces import get_space as gs
+
+    return {"trial_id": "enas-00000", "runner": "enas", "genotype": gs("nb201").sample(0).to_dict(),
+            "task": Task(data="digits", epochs=1, batch_size=64, latency=False, max_train=192).to_dict(),
+            "network": {"channels": 4, "cells_per_stage": 1}, "run_dir": str(tmp_path), "fidelity": {},
+            "meta": {"runner": "enas", "enas": {"enas_epochs": 3, "controller_steps": 2, "derive_samples": 4,
+                                                "retrain": False, **enas}},
+            "budget_left": {"gpu_seconds": None, "cpu_seconds": None, "wall_seconds": None}, "cpus": 1, "gpus": 0}
+
+
+def test_runner_killed_after_an_epoch_resumes_at_the_next(tmp_path):
+    class Killed(BaseException):
+        pass
+
+    def kill(epoch, metrics):
+        assert {"val_acc", "val_loss", "train_loss", "reward", "entropy"} <= set(metrics)
+        raise Killed
+
+    with pytest.raises(Killed):
+        run_enas(_spec(tmp_path), kill)
+    assert torch.load(tmp_path / "enas" / CHECKPOINT, weights_only=True)["epoch"] == 1
+    epochs = []
+    out = run_enas(_spec(tmp_path), lambda e, m: epochs.append(e))
+    assert epochs == [2, 3] and out["status"] == "ok", out
+    assert out["metrics"]["enas_epochs_done"] == 3
+    assert [r["epoch"] for r in json.loads((tmp_path / "enas" / "history.json").read_text())] == [1, 2, 3]
+    derived = json.loads((tmp_path / "enas" / "derived.json").read_text())
+    assert derived[0]["genotype"] == out["genotype"] and 0 <= derived[0]["shared_val_acc"] <= 1
+
+
+def test_budget_pacing(tmp_path):
+    spec = _spec(tmp_path)
+    assert seconds_left(spec) == math.inf
+    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 30.0, "wall_seconds": 100.0}
+    spec["cpus"] = 2
+    assert seconds_left(spec) == 15.0
+    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 0.0, "wall_seconds": None}
+    out = run_enas(spec, None)  # nothing left: derive from the untrained supernet
+    assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 0
+    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 1e-3, "wall_seconds": None}
+    spec["run_dir"] = str(tmp_path / "second")
+    out = run_enas(spec, None)  # the first epoch runs; its measured time says a second one would not fit
+    assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 1
+
+
+def test_nasx_search_strategy_enas_end_to_end(run_cli, tmp_path):
+    cfg = write_config(tmp_path, strategy="enas", budget="3trials", executor="inprocess",
+                       network={"channels": 4, "cells_per_stage": 1},
+                       task={"latency": False, "max_train": 256, "batch_size": 64},
+                       strategy_options={"enas_epochs": 2, "controller_steps": 3, "derive_samples": 8})
+    run = tmp_path / "run"
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", run)
+    assert rc == 0, err
+    trials = journal(run)
+    assert len(trials) == 1 and trials[0]["status"] == "ok" and trials[0]["meta"]["runner"] == "enas"
+    derived = json.loads((run / "enas" / "derived.json").read_text())
+    assert trials[0]["genotype"] == derived[0]["genotype"]
+    assert trials[0]["metrics"]["epochs_done"] == 1 and 0 <= trials[0]["metrics"]["val_acc"] <= 1  # retrained
+    history = json.loads((run / "enas" / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert {"reward", "entropy", "baseline", "controller_loss", "train_loss"} <= set(history[0])
+    assert (run / "plots" / "enas.png").stat().st_size > 1000
+    rc, _, err = run_cli("resume", run)
+    assert rc == 2 and "already finished" in err
+
+
+def test_bad_enas_option_is_one_line(run_cli, tmp_path):
+    cfg = write_config(tmp_path, strategy="enas", budget="1trials", executor="inprocess",
+                       strategy_options={"enas_epoch": 2})
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
+    assert rc == 2 and "unknown option(s) enas_epoch" in err and "Traceback" not in err
+    with pytest.raises(Exception, match="temperature must be > 0"):
+        EnasOptions.from_dict({"temperature": 0})
