@@ -3,6 +3,9 @@
 The numbers a searched architecture must beat: each model is trained with the same Task
 (optimizer, schedule, epochs, data split, seed) and reported with params, MACs, accuracies,
 latency and device-seconds; a CSV is written, --json prints one JSON list instead of the table.
+`--recipe paper` trains each model with its paper's recipe scaled to the data set instead
+(`nasx.zoo.recipes`: batch size capped by the data, lr scaled with it, the paper's momentum, weight
+decay and nearest schedule); the approximations it makes are printed on stderr.
 """
 
 from __future__ import annotations
@@ -38,10 +41,14 @@ def _model_names(text: str) -> list[str]:
     return names
 
 
-def _row(name: str, result) -> dict:
+TASK_COLUMNS = ("batch_size", "lr", "momentum", "nesterov", "weight_decay", "schedule", "label_smoothing")
+
+
+def _row(name: str, result, recipe: str, task) -> dict:
     m = result.metrics
     return {"model": name, "status": result.status, "reason": result.reason, **m,
-            "latency_ms": m.get("latency_ms_b1")}
+            "latency_ms": m.get("latency_ms_b1"), "recipe": recipe,
+            **{k: getattr(task, k) for k in TASK_COLUMNS}}
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -80,18 +87,22 @@ def _table(rows: list[dict], title: str):
 @click.option("--batch-size", type=int, default=128, show_default=True)
 @click.option("--lr", type=float, default=0.05, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--recipe", type=click.Choice(["common", "paper"]), default="common", show_default=True,
+              help="common: the search protocol for every model; paper: each model's paper recipe scaled "
+                   "to the data (--epochs still applies).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--max-train", type=int, default=None, help="Subsample the training split to this many images.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="CSV file (default runs/baselines-<data>.csv).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON list instead of the table.")
-def command(data, models, epochs, batch_size, lr, seed, device, max_train, out, as_json):
+def command(data, models, epochs, batch_size, lr, seed, recipe, device, max_train, out, as_json):
     """Train zoo models on DATA under the search protocol and tabulate accuracy and cost."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..data import load_dataset
     from ..evaluate import Task, TrainingEvaluator
+    from ..zoo.recipes import RECIPES
 
     names = _model_names(models)
     task = Task(data=data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
@@ -104,14 +115,17 @@ def command(data, models, epochs, batch_size, lr, seed, device, max_train, out, 
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         for name in names:
+            model_task, notes = RECIPES[recipe](name, task, len(dataset.y_train))
+            for note in notes:
+                progress.console.print(f"{name}: {note}", style="dim", soft_wrap=True)
             bar = progress.add_task(name, total=epochs, acc="")
 
             def report(epoch, m, bar=bar):
                 progress.update(bar, completed=epoch, acc=f"val {100 * m['val_acc']:.1f}%")
 
-            result = evaluator.evaluate(f"zoo:{name}", task, report)
+            result = evaluator.evaluate(f"zoo:{name}", model_task, report)
             progress.update(bar, completed=epochs)
-            rows.append(_row(name, result))
+            rows.append(_row(name, result, recipe, model_task))
     path = Path(out) if out else Path("runs") / f"baselines-{re.sub(r'[^A-Za-z0-9_.-]+', '_', dataset.name)}.csv"
     _write_csv(path, rows)
     if as_json:
@@ -120,6 +134,6 @@ def command(data, models, epochs, batch_size, lr, seed, device, max_train, out, 
     out_console = Console()
     if not out_console.is_terminal:
         out_console = Console(width=140)  # a pipe or file: do not squeeze the table into 80 columns
-    out_console.print(_table(rows, f"baselines on {dataset.name} ({epochs} epochs, seed {seed})"))
+    out_console.print(_table(rows, f"baselines on {dataset.name} ({epochs} epochs, {recipe} recipe, seed {seed})"))
     err.print(f"wrote {path}")
     return 0
