@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "Export a run's trial, a genotype or a zoo model as standalone PyTorch (+ pt2/ONNX)."),
     "train": ("train", "Retrain an architecture from scratch with full training; save weights.pt + metrics."),
     "baselines": ("baselines", "Train zoo models under the search protocol: accuracy, MACs, latency, cost."),
+    "visualize": ("visualize", "Zeiler-Fergus deconvnet views of a trained model's feature maps (PNG grids)."),
+    "compress": ("compress", "Deep Compression: prune, weight-share and Huffman-code a trained model."),
     "bench": ("bench", "Compare search strategies on NAS-Bench-201 over many seeds: table, JSON, plot."),
 }
 

@@ -1,0 +1,90 @@
+"""`nasx compress`: Deep Compression (Han et al. 2016) of a trained model: prune, share, Huffman-code.
+
+MODEL_OR_RUN is `zoo:NAME` (or --zoo NAME; trained first on --data for --epochs), an export folder
+or a run directory. Writes DIR/model.nasxc (the compact file), DIR/weights.pt (the decompressed
+state_dict), DIR/compress.json (the figures) and, with --export, DIR/export/ (model.py + weights).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import NasxError
+from .common import console, echo_json, err_console
+
+
+def _table(result):
+    from rich.table import Table
+
+    t = Table(title="Deep Compression, per layer (conv/linear weights)")
+    for col in ("layer", "params", "kept", "sparsity", "bits", "index bits", "before", "after", "ratio"):
+        t.add_column(col, justify="left" if col == "layer" else "right")
+    for r in result.layers:
+        t.add_row(r.name, f"{r.params:,}", f"{r.kept:,}", f"{100 * r.sparsity:.1f}%", str(r.bits),
+                  str(r.index_bits), f"{r.size_before_bytes:,}", f"{r.size_after_bytes:,}",
+                  f"{r.size_before_bytes / max(1, r.size_after_bytes):.1f}x")
+    d = result.to_dict()
+    t.add_row("conv/linear weights", "", "", f"{100 * result.sparsity:.1f}%", "", "",
+              f"{result.weights_before_bytes:,}", f"{result.weights_after_bytes:,}", f"{d['weights_ratio']:.1f}x")
+    t.add_row("whole model (file)", "", "", "", "", "", f"{result.size_before_bytes:,}",
+              f"{result.size_after_bytes:,}", f"{result.ratio:.1f}x")
+    return t
+
+
+@click.command("compress")
+@click.argument("model_or_run", required=False)
+@click.option("--zoo", default=None, help="Compress this zoo model, trained first on --data (= zoo:NAME).")
+@click.option("--data", required=True, help="Data spec for fine-tuning and accuracy: digits, fashion-mnist, ...")
+@click.option("--epochs", type=click.IntRange(1, 10_000), default=5, show_default=True,
+              help="Training epochs of a zoo model before compression.")
+@click.option("--sparsity", type=float, default=0.9, show_default=True, help="Fraction of conv/linear weights pruned.")
+@click.option("--bits", type=int, default=5, show_default=True, help="2^bits shared values per layer.")
+@click.option("--global/--layerwise", "global_", default=True, show_default=True,
+              help="Prune by one global magnitude threshold, or the same fraction in every layer.")
+@click.option("--steps", type=int, default=3, show_default=True, help="Iterative pruning rounds.")
+@click.option("--finetune-epochs", type=int, default=1, show_default=True,
+              help="Fine-tuning epochs after each pruning round and for the centroids.")
+@click.option("--lr", type=float, default=0.01, show_default=True, help="Fine-tuning learning rate.")
+@click.option("--huffman/--no-huffman", default=True, show_default=True, help="Huffman-code the streams.")
+@click.option("--index-bits", type=int, default=None, help="Relative-index width (default: best per layer).")
+@click.option("--export/--no-export", "export", default=True, show_default=True,
+              help="Also write DIR/export/ (model.py + decompressed weights) through nasx.export.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def command(model_or_run, zoo, data, epochs, sparsity, bits, global_, steps, finetune_epochs, lr, huffman,
+            index_bits, export, device, seed, out, as_json):
+    """Prune, weight-share and Huffman-code MODEL_OR_RUN (or --zoo NAME); report sizes and accuracy."""
+    from ..compress import CompressConfig, compress
+    from ..compress.source import ZOO_PREFIX, export_weights, resolve
+    from ..data import load_dataset
+
+    if bool(model_or_run) == bool(zoo):
+        raise NasxError("give exactly one of MODEL_OR_RUN or --zoo NAME")
+    spec = model_or_run or f"{ZOO_PREFIX}{zoo}"
+    cfg = CompressConfig(sparsity=sparsity, bits=bits, mode="global" if global_ else "layerwise", steps=steps,
+                         finetune_epochs=finetune_epochs, lr=lr, huffman=huffman, index_bits=index_bits,
+                         device=device, seed=seed)
+    log = (lambda _m: None) if as_json else (lambda m: err_console.print(m))
+    dataset = load_dataset(data, seed=seed)
+    loaded = resolve(spec, dataset, epochs, device=device, log=log)
+    result = compress(loaded.model, dataset, cfg, out, log=log)
+    record = result.to_dict() | {"source": spec, "origin": loaded.origin}
+    if export:
+        where = export_weights(loaded.origin, Path(out) / result.files["weights"], dataset, Path(out) / "export")
+        record["files"]["export"] = where.name
+    (Path(out) / "compress.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
+    if as_json:
+        echo_json(record)
+        return 0
+    console.print(_table(result))
+    console.print(f"accuracy (test): before {100 * result.acc_before:.2f}%   after pruning "
+                  f"{100 * result.acc_pruned:.2f}%   after sharing {100 * result.acc_after:.2f}%")
+    console.print(f"size: {result.size_before_bytes:,} B fp32 dense -> {result.size_after_bytes:,} B written "
+                  f"({result.ratio:.1f}x); conv/linear weights alone {record['weights_ratio']:.1f}x")
+    console.print(f"wrote {out}: {', '.join(str(v) for v in record['files'].values())}, compress.json")
+    return 0
