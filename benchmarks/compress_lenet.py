@@ -6,7 +6,7 @@ ratio, and test accuracy before/after. Han et al. report 39x for LeNet-5 on MNIS
 weights, 8-bit conv / 5-bit fc codebooks); our "weights" ratio counts the same thing, "file"
 also counts biases, LeNet's subsampling coefficients and the header.
 
-    .venv/bin/python benchmarks/compress_lenet.py [--epochs 3] [--max-train 10000] [--finetune-epochs 1]
+    .venv/bin/python benchmarks/compress_lenet.py [--epochs 3] [--max-train 4000] [--finetune-epochs 1]
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from nasx.compress import CompressConfig, compress
 from nasx.compress.source import train_zoo
 from nasx.data import load_dataset
 
-SETTINGS = (("global", 0.9, 5), ("layerwise", 0.9, 5), ("global", 0.95, 4), ("global", 0.8, 6))
+SETTINGS = (("global", 0.9, 5), ("layerwise", 0.9, 5), ("global", 0.95, 4))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="fashion-mnist")
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--max-train", type=int, default=10000)
+    ap.add_argument("--max-train", type=int, default=4000)
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--finetune-epochs", type=int, default=1)
     ap.add_argument("--lr", type=float, default=0.02)
