@@ -26,7 +26,11 @@ class FamilySettings(SpaceSettings):
             raise SpaceError(f"{where}: width_scale must be a number in (0, 4], got {v!r}")
 
     def scaled(self, channels: float) -> int:
-        return max(1, round(channels * self.width_scale))
+        return scale_channels(channels, self.width_scale)
+
+
+def scale_channels(channels: float, scale: float) -> int:
+    return max(1, round(channels * scale))
 
 
 def check_keys(data: dict, keys: Sequence[str], where: str) -> None:

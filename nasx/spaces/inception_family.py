@@ -31,7 +31,7 @@ from ..genotype import Genotype
 from ..zoo._common import gap_head, is_small
 from ..zoo.inception import V2_STEM, Mix, build_step, same
 from .base import Chooser, SearchSpace
-from .family import FamilySettings, check_keys, check_list, check_option
+from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind
 
 STAGES, SLOTS = 3, 5
@@ -64,19 +64,23 @@ class InceptionSettings(FamilySettings):
             raise SpaceError(f"{where}: dropout must be a number in [0, 1), got {self.dropout!r}")
 
 
-def module_spec(m: list, branch3: str, branch5: str, scaled) -> Mix:
+def module_spec(m: list, branch3: str, branch5: str, scale: float) -> Mix:
     c1, c3r, c3, c5r, c5, pool, proj = m
+
+    def scaled(c):
+        return scale_channels(c, scale)
+
     return Mix((((scaled(c1), 1),),
                 ((scaled(c3r), 1),) + tuple((scaled(c3), k) for k in BRANCH3[branch3]),
                 ((scaled(c5r), 1),) + tuple((scaled(c5), k) for k in BRANCH5[branch5]),
                 (pool, (scaled(proj), 1))))
 
 
-def reduction_spec(r, scaled):
+def reduction_spec(r, scale: float):
     """GoogLeNet's ceil-mode 3x3/2 max-pool, or BN-Inception's reduction module (zoo `_v2_reduce`)."""
     if r == "maxpool":
         return "maxc"
-    c3r, c3, d3r, d3 = (scaled(v) for v in r)
+    c3r, c3, d3r, d3 = (scale_channels(v, scale) for v in r)
     return Mix((((c3r, 1), (c3, 3, 2)), ((d3r, 1), (d3, 3), (d3, 3, 2)), ("maxc",)))
 
 
@@ -152,15 +156,22 @@ class InceptionFamilySpace(SearchSpace):
         return per_stage ** STAGES * per_reduction ** (STAGES - 1)
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        d, s = genotype.data, self.settings
-        stem = tuple(step if isinstance(step, str) else (s.scaled(step[0]), *step[1:]) for step in V2_STEM)
-        steps = list(same(stem) if is_small(input_size) else stem)
-        for i, stage in enumerate(d["stages"]):
-            steps += [module_spec(m, stage["branch3"], stage["branch5"], s.scaled) for m in stage["modules"]]
-            if i < len(d["reductions"]):
-                steps.append(reduction_spec(d["reductions"][i], s.scaled))
-        c, layers = input_size[0], []
-        for step in steps:
-            m, c = build_step(c, step)
-            layers.append(m)
-        return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes, s.dropout))
+        s = self.settings
+        return inception_network(genotype.data, num_classes, tuple(input_size), s.width_scale, s.dropout)
+
+
+def inception_network(d: dict, num_classes: int, input_size: tuple, width_scale: float = 1.0,
+                      dropout: float = 0.4) -> nn.Module:
+    """The network of canonical description `d` (a top-level function of literals: export can vendor it)."""
+    stem = tuple(step if isinstance(step, str) else (scale_channels(step[0], width_scale), *step[1:])
+                 for step in V2_STEM)
+    steps = list(same(stem) if is_small(input_size) else stem)
+    for i, stage in enumerate(d["stages"]):
+        steps += [module_spec(m, stage["branch3"], stage["branch5"], width_scale) for m in stage["modules"]]
+        if i < len(d["reductions"]):
+            steps.append(reduction_spec(d["reductions"][i], width_scale))
+    c, layers = input_size[0], []
+    for step in steps:
+        m, c = build_step(c, step)
+        layers.append(m)
+    return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes, dropout))

@@ -36,10 +36,9 @@ from ..blocks import conv_bn_relu
 from ..genotype import Genotype
 from ..zoo._common import gap_head, is_small, make_divisible
 from ..zoo.mobilenet import InvertedResidual, _bn_relu6
-from ..zoo.shufflenet import ShuffleV1Unit, ShuffleV2Unit
-from ..zoo.shufflenet import _stem as shuffle_stem
+from ..zoo.shufflenet import ShuffleV1Unit, ShuffleV2Unit, _stem
 from .base import Chooser, SearchSpace
-from .family import FamilySettings, check_keys, check_list, check_option
+from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind
 
 OPTIONS = {
@@ -115,9 +114,9 @@ UNITS = {
     "separable": Unit(lambda c, g: max(1, int(c)), _plain_stem(False), _separable),
     "inverted": Unit(lambda c, g: make_divisible(c), _plain_stem(True), _inverted, relu6=True, dropout=0.2),
     "shuffle_v1": Unit(lambda c, g: max(4 * g, round(c / (4 * g)) * 4 * g),
-                       lambda c_in, w, size: shuffle_stem(c_in, size, w), _shuffle_v1, stem_scales=False),
+                       lambda c_in, w, size: _stem(c_in, size, w), _shuffle_v1, stem_scales=False),
     "shuffle_v2": Unit(lambda c, g: max(2, round(c / 2) * 2),
-                       lambda c_in, w, size: shuffle_stem(c_in, size, w), _shuffle_v2, stem_scales=False),
+                       lambda c_in, w, size: _stem(c_in, size, w), _shuffle_v2, stem_scales=False),
 }
 
 
@@ -187,30 +186,34 @@ class MobileFamilySpace(SearchSpace):
         return shared * total
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        d, s = genotype.data, self.settings
-        unit, g = UNITS[d["unit"]], d["groups"]
-        alpha = d["width_mult"] * s.width_scale
-        size = tuple(input_size)
-        layers: list[nn.Module] = []
-        if d["resolution"] != 224:
-            layers.append(Resize(d["resolution"]))
-            size = (size[0], *(max(1, round(v * d["resolution"] / 224)) for v in size[1:]))
-        if unit.stem_scales:
-            c = unit.round_width(d["stem"] * alpha, g)
-        else:  # ShuffleNet: conv1 keeps its width at every scale, a multiple of the groups
-            c = max(g, round(d["stem"] * s.width_scale / g) * g)
-        layers += unit.stem(size[0], c, size)
-        for i, st in enumerate(d["stages"]):
-            w = unit.round_width(st["width"] * alpha, g)
-            if d["unit"] == "shuffle_v1":  # the strided unit concatenates its input: widen by >= 4g
-                w = max(w, (c // (4 * g) + 1) * 4 * g)
-            for j in range(st["repeats"]):
-                layers.append(unit.make(c, w, st["stride"] if j == 0 else 1, st["kernel"], st["expand"], g,
-                                        i == 0 and j == 0))
-                c = w
-        if d["last"]:
-            last = s.scaled(make_divisible(d["last"] * max(1.0, d["width_mult"])) if unit.relu6 else d["last"])
-            layers.append(_bn_relu6(c, last, 1) if unit.relu6 else conv_bn_relu(c, last, 1))
-            c = last
-        return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes, unit.dropout))
+        return mobile_network(genotype.data, num_classes, tuple(input_size), self.settings.width_scale)
 
+
+def mobile_network(d: dict, num_classes: int, input_size: tuple, width_scale: float = 1.0) -> nn.Module:
+    """The network of canonical description `d` (a top-level function of literals: export can vendor it)."""
+    unit, g = UNITS[d["unit"]], d["groups"]
+    alpha = d["width_mult"] * width_scale
+    size = tuple(input_size)
+    layers: list[nn.Module] = []
+    if d["resolution"] != 224:
+        layers.append(Resize(d["resolution"]))
+        size = (size[0], *(max(1, round(v * d["resolution"] / 224)) for v in size[1:]))
+    if unit.stem_scales:
+        c = unit.round_width(d["stem"] * alpha, g)
+    else:  # ShuffleNet: conv1 keeps its width at every scale, a multiple of the groups
+        c = max(g, round(d["stem"] * width_scale / g) * g)
+    layers += unit.stem(size[0], c, size)
+    for i, st in enumerate(d["stages"]):
+        w = unit.round_width(st["width"] * alpha, g)
+        if d["unit"] == "shuffle_v1":  # the strided unit concatenates its input: widen by >= 4g
+            w = max(w, (c // (4 * g) + 1) * 4 * g)
+        for j in range(st["repeats"]):
+            layers.append(unit.make(c, w, st["stride"] if j == 0 else 1, st["kernel"], st["expand"], g,
+                                    i == 0 and j == 0))
+            c = w
+    if d["last"]:
+        last = make_divisible(d["last"] * max(1.0, d["width_mult"])) if unit.relu6 else d["last"]
+        last = scale_channels(last, width_scale)
+        layers.append(_bn_relu6(c, last, 1) if unit.relu6 else conv_bn_relu(c, last, 1))
+        c = last
+    return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes, unit.dropout))

@@ -35,7 +35,7 @@ from ..zoo._common import gap_head
 from ..zoo.pyramidnet import PyramidBlock
 from ..zoo.resnet import BottleneckV1, ShortcutA, imagenet_stem
 from .base import Chooser, SearchSpace
-from .family import FamilySettings, check_keys, check_list, check_option
+from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind
 
 DEPTHS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 18, 23, 36)
@@ -134,12 +134,16 @@ class ResNetFamilySpace(SearchSpace):
         return len(styles) * math.prod(len(OPTIONS[k]) for k in rest)
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        d, s = genotype.data, self.settings
-        width, pyramid = s.scaled(d["width"]), d["alpha"] > 0
-        if d["stem"] == "imagenet":
-            stem = imagenet_stem(input_size[0], input_size, width)
-        else:  # PyramidNet's first unit starts with BN, so its stem has no ReLU (as the paper's code)
-            stem = [conv_bn_relu(input_size[0], width, 3, relu=not pyramid)]
-        stages = pyramid_stages if pyramid else residual_stages
-        body, c = stages(d, width, width, [n for n in d["depths"] if n], s.width_scale)
-        return nn.Sequential(nn.Sequential(*stem, *body), gap_head(c, num_classes))
+        return resnet_network(genotype.data, num_classes, tuple(input_size), self.settings.width_scale)
+
+
+def resnet_network(d: dict, num_classes: int, input_size: tuple, width_scale: float = 1.0) -> nn.Module:
+    """The network of canonical description `d` (a top-level function of literals: export can vendor it)."""
+    width, pyramid = scale_channels(d["width"], width_scale), d["alpha"] > 0
+    if d["stem"] == "imagenet":
+        stem = imagenet_stem(input_size[0], input_size, width)
+    else:  # PyramidNet's first unit starts with BN, so its stem has no ReLU (as the paper's code)
+        stem = [conv_bn_relu(input_size[0], width, 3, relu=not pyramid)]
+    stages = pyramid_stages if pyramid else residual_stages
+    body, c = stages(d, width, width, [n for n in d["depths"] if n], width_scale)
+    return nn.Sequential(nn.Sequential(*stem, *body), gap_head(c, num_classes))
