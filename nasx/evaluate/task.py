@@ -39,6 +39,7 @@ class Task:
     channels_last: bool = True
     grad_clip: float | None = 5.0
     latency: bool = True
+    bn_recalibrate: int = 8  # train batches that re-estimate BN statistics before each evaluation
 
     def __post_init__(self):
         self.validate()
@@ -57,6 +58,7 @@ class Task:
             (0 < self.val_fraction < 1, f"val_fraction must be in (0, 1), got {self.val_fraction}"),
             (self.max_train is None or self.max_train >= 1, f"max_train must be >= 1, got {self.max_train}"),
             (self.grad_clip is None or self.grad_clip >= 0, f"grad_clip must be >= 0, got {self.grad_clip}"),
+            (self.bn_recalibrate >= 0, f"bn_recalibrate must be >= 0, got {self.bn_recalibrate}"),
         ]
         for ok, message in checks:
             if not ok:

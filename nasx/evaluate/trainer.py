@@ -93,6 +93,34 @@ class _Run:
             raise Diverged(float(window[bad]), epoch, lo + bad + 1)
 
     @torch.no_grad()
+    def recalibrate_bn(self) -> None:
+        """Re-estimate BatchNorm running statistics on a few training batches (cumulative average).
+
+        Short proxy trainings at a high learning rate leave the exponential running averages far
+        behind the weights: measured on digits after 3 epochs, a cell network scored 0.63 val
+        accuracy in eval mode and 0.98 after recalibration. Costs `bn_recalibrate` forward passes.
+        """
+        n = self.task.bn_recalibrate
+        bns = [m for m in self.net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+               and m.track_running_stats]
+        if n <= 0 or not bns:
+            return
+        t0 = time.perf_counter()
+        saved = [m.momentum for m in bns]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None
+        self.model.train()
+        for i, (xb, _) in enumerate(self.train_batches):
+            if i >= n:
+                break
+            with autocast(self.device, self.amp):
+                self.model(self._prep(xb))
+        for m, mom in zip(bns, saved):
+            m.momentum = mom
+        self.device_seconds += time.perf_counter() - t0
+
+    @torch.no_grad()
     def evaluate(self, split: str) -> tuple[float, float]:
         """(accuracy, mean plain cross-entropy) on "val" or "test"; accumulated on the device."""
         t0 = time.perf_counter()
@@ -171,6 +199,7 @@ def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dat
         failure = None
         try:
             train_loss = run.train_epoch(epoch)
+            run.recalibrate_bn()
             val_acc, val_loss = run.evaluate("val")
             if not math.isfinite(val_loss):
                 raise Diverged(val_loss, epoch, None, "val_loss")
