@@ -1,0 +1,61 @@
+"""ENAS options (the `strategy_options` of an `enas` search), validated with one-line errors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ..errors import ConfigError
+
+
+@dataclass
+class EnasOptions:
+    enas_epochs: int = 10  # supernet epochs (each: shared weights on train, then controller on val)
+    controller_steps: int = 50  # controller updates per epoch, one sampled child and one val batch each
+    derive_samples: int = 100  # architectures sampled at the end, ranked by shared-weight accuracy
+    temperature: float = 5.0
+    tanh_constant: float = 2.5  # 0 disables the tanh squashing of the logits
+    entropy_weight: float = 1e-4
+    baseline_decay: float = 0.99
+    lstm_hidden: int = 100
+    controller_lr: float = 3.5e-4
+    retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> EnasOptions:
+        d = dict(d or {})
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(d) - set(known))
+        if unknown:
+            raise ConfigError(f"strategy enas: unknown option(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(known)}")
+        out = {}
+        for key, value in d.items():
+            kind = type(getattr(cls, key))
+            ok = isinstance(value, bool) if kind is bool else (
+                isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (kind is float or float(value).is_integer()))
+            if not ok:
+                raise ConfigError(f"strategy enas: {key}={value!r} is not a valid {kind.__name__}")
+            out[key] = kind(value)
+        opts = cls(**out)
+        opts.check()
+        return opts
+
+    def check(self) -> None:
+        rules = [
+            (self.enas_epochs >= 0, "enas_epochs must be >= 0"),
+            (self.controller_steps >= 0, "controller_steps must be >= 0"),
+            (self.derive_samples >= 1, "derive_samples must be >= 1"),
+            (self.temperature > 0, "temperature must be > 0"),
+            (self.tanh_constant >= 0, "tanh_constant must be >= 0"),
+            (self.entropy_weight >= 0, "entropy_weight must be >= 0"),
+            (0 <= self.baseline_decay < 1, "baseline_decay must be in [0, 1)"),
+            (1 <= self.lstm_hidden <= 4096, "lstm_hidden must be in [1, 4096]"),
+            (self.controller_lr > 0, "controller_lr must be > 0"),
+        ]
+        for ok, message in rules:
+            if not ok:
+                raise ConfigError(f"strategy enas: {message}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,31 @@
+"""The ENAS picture: the controller's mean reward and its entropy per epoch (plots/enas.png)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def enas_plot(history: list[dict], path: Path, title: str = "") -> Path:
+    epochs = [h["epoch"] for h in history]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
+    a.plot(epochs, [h.get("reward") for h in history], marker="o", label="mean reward (val acc)")
+    a.plot(epochs, [h.get("baseline") for h in history], ls="--", label="baseline")
+    a.set_xlabel("epoch")
+    a.set_ylabel("shared-weight accuracy")
+    a.legend(loc="lower right")
+    b.plot(epochs, [h.get("entropy") for h in history], marker="o", color="C2")
+    b.set_xlabel("epoch")
+    b.set_ylabel("controller entropy (nats per architecture)")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title or "ENAS controller")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,132 @@
+"""The `enas` trial runner: one trial that holds its devices for the whole ENAS search.
+
+It resumes from `<run_dir>/enas/checkpoint.pt` (written atomically after every epoch), paces the
+supernet epochs to the budget the driver says is left (from its own epoch times, keeping room for
+derive + retrain), then derives the best child, retrains it from scratch with the ordinary
+evaluator and reports that child's genotype and metrics as the trial's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+import torch
+
+from ..budget import trial_device_seconds
+from ..evaluate import Task, train_and_evaluate
+from ..evaluate.failures import describe
+from ..execute.trial import _dataset, _space
+from ..genotype import canonical_json, parse_genotype_obj
+from .options import EnasOptions
+from .plots import enas_plot
+from .trainer import EnasSearch
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def _atomic_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str))
+    os.replace(tmp, path)
+
+
+def save_checkpoint(path: Path, search: EnasSearch, fingerprint: str, seconds: float) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({**search.state_dict(), "fingerprint": fingerprint, "seconds": seconds}, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, search: EnasSearch, fingerprint: str) -> float | None:
+    """Restore `search` from `path` if it belongs to this search; returns its seconds spent so far."""
+    if not path.is_file():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("fingerprint") != fingerprint:
+        return None
+    search.load_state_dict(state)
+    return float(state.get("seconds", 0.0))
+
+
+def seconds_left(spec: dict) -> float:
+    """Wall seconds this trial may still run under the driver's remaining budget (inf: unlimited)."""
+    left = spec.get("budget_left") or {}
+    cpus, gpus = float(spec.get("cpus", 1.0)), float(spec.get("gpus", 0.0))
+    limits = [float("inf")]
+    if left.get("wall_seconds") is not None:
+        limits.append(left["wall_seconds"])
+    if left.get("cpu_seconds") is not None and cpus > 0:
+        limits.append(left["cpu_seconds"] / cpus)
+    if left.get("gpu_seconds") is not None and gpus > 0:
+        limits.append(left["gpu_seconds"] / gpus)
+    return min(limits)
+
+
+def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
+    """Seconds to keep for derive + retrain, estimated from the epochs run so far."""
+    h = search.history[-3:]
+    if not h:
+        return 0.0
+    shared = sum(r["shared_seconds"] for r in h) / len(h)  # a child trains about as fast as one path
+    per_sample = sum(r["controller_seconds"] for r in h) / len(h) / max(1, opts.controller_steps)
+    return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
+
+
+def run_enas(spec: dict, report=None) -> dict:
+    t0 = time.time()
+    task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
+    opts = EnasOptions.from_dict((spec.get("meta") or {}).get("enas"))
+    placeholder = parse_genotype_obj(spec["genotype"])
+    space = _space(placeholder.space, tuple(sorted((spec.get("network") or {}).items())))
+    dataset = _dataset(task.data, task.val_fraction, task.max_train)
+    folder = Path(spec["run_dir"]) / "enas"
+    folder.mkdir(parents=True, exist_ok=True)
+    fingerprint = canonical_json({"space": placeholder.space, "network": spec.get("network") or {},
+                                  "task": task.to_dict(), "enas": opts.to_dict()})
+    cpus, gpus = float(spec.get("cpus", 1.0)), float(spec.get("gpus", 0.0))
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+
+    def outcome(status, reason=None, metrics=None, genotype=None):
+        wall = time.time() - t0 + before
+        return {"status": status, "reason": reason, "metrics": metrics or {}, "wall_seconds": wall,
+                "device_seconds": trial_device_seconds(wall, cpus, gpus), "cpus": cpus, "gpus": gpus,
+                "worker": worker, "weights": None, "genotype": genotype}
+
+    before = 0.0
+    try:
+        search = EnasSearch(space, dataset, task, opts)
+        before = load_checkpoint(folder / CHECKPOINT, search, fingerprint) or 0.0
+        limit = seconds_left(spec)
+        while search.epoch < opts.enas_epochs:
+            elapsed = time.time() - t0
+            if search.history:
+                est = sum(r["seconds"] for r in search.history[-3:]) / len(search.history[-3:])
+                if elapsed + est + _reserve(search, opts, task) > limit:
+                    break
+            elif limit <= 0:
+                break
+            row = search.train_epoch()
+            save_checkpoint(folder / CHECKPOINT, search, fingerprint, before + time.time() - t0)
+            _atomic_json(folder / "history.json", search.history)
+            enas_plot(search.history, Path(spec["run_dir"]) / "plots" / "enas.png")
+            if report is not None:
+                report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
+                                      "train_loss": row["train_loss"], "reward": row["reward"],
+                                      "entropy": row["entropy"]})
+        derived = search.derive(opts.derive_samples)
+        _atomic_json(folder / "derived.json", [{**r, "genotype": r["genotype"].to_dict()} for r in derived])
+        best = derived[0]
+        extra = {"shared_val_acc": best["shared_val_acc"], "enas_epochs_done": search.epoch,
+                 "search_seconds": before + time.time() - t0}
+    except Exception as exc:  # noqa: BLE001 - the search failing is this trial's outcome
+        return outcome("failed", describe(exc))
+    genotype = best["genotype"]
+    if not opts.retrain:
+        return outcome("ok", None, {"val_acc": best["shared_val_acc"], **extra}, genotype.to_dict())
+    torch.manual_seed(task.seed)
+    model = space.build(genotype, num_classes=dataset.num_classes, input_size=dataset.input_shape)
+    result = train_and_evaluate(model, dataset, task)
+    return outcome(result.status, result.reason, {**result.metrics, **extra}, genotype.to_dict())

@@ -1,0 +1,172 @@
+"""The ENAS loop: per epoch, shared weights on the train split (one sampled child per batch), then
+REINFORCE on the controller with shared-weight validation accuracy as the reward; finally derive.
+
+Everything an epoch needs to be reproduced (data order, controller draws) is re-seeded from
+(seed, epoch), so `state_dict` after epoch k plus `load_state_dict` continues exactly as an
+uninterrupted search would. The controller lives on the CPU: it is tiny and samples step by step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data import Batches, Dataset
+from ..evaluate import Task
+from ..evaluate.probes import autocast
+from .controller import Controller, Reinforce
+from .options import EnasOptions
+from .supernet import build_supernet
+
+REWARD_BATCH = 256  # images per reward evaluation (and in the fixed derive batch)
+
+
+def _cosine_lr(base: float, epoch: int, step: int, steps: int, epochs: int) -> float:
+    t = (epoch + step / max(1, steps)) / max(1, epochs)
+    return base * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
+
+
+class EnasSearch:
+    """Supernet + controller + their optimisers + per-epoch history of one ENAS search."""
+
+    def __init__(self, space, dataset: Dataset, task: Task, opts: EnasOptions, device=None):
+        self.space, self.dataset, self.task, self.opts = space, dataset, task, opts
+        self.device = torch.device(device) if device is not None else task.resolved_device()
+        self.amp = task.amp and self.device.type == "cuda"
+        torch.manual_seed(task.seed)
+        self.supernet = build_supernet(space, dataset.num_classes, dataset.input_shape).to(self.device)
+        self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant)
+        self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=task.lr, momentum=task.momentum,
+                                     nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
+        self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight, opts.baseline_decay)
+        self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=self.device)
+        bs = min(REWARD_BATCH, len(dataset.y_val))
+        self.val_batches = Batches(dataset.x_val, dataset.y_val, bs, shuffle=True, seed=task.seed,
+                                   device=self.device, drop_last=True)
+        self.generator = torch.Generator()
+        self.epoch = 0
+        self.history: list[dict] = []
+
+    # ---- one epoch
+    def _reseed(self, phase: int) -> None:
+        s = (self.task.seed * 1_000_003 + self.epoch * 101 + phase) % (2 ** 62)
+        self.train_batches.generator.manual_seed(s)
+        self.val_batches.generator.manual_seed(s + 1)
+        self.generator.manual_seed(s + 2)
+
+    def train_epoch(self) -> dict:
+        """One epoch of shared-weight training, then `controller_steps` controller updates."""
+        self._reseed(0)
+        t0 = time.perf_counter()
+        train_loss, train_acc = self._train_shared()
+        t1 = time.perf_counter()
+        ctl = self._train_controller()
+        t2 = time.perf_counter()
+        self.epoch += 1
+        row = {"epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc, **ctl,
+               "baseline": self.baseline, "shared_seconds": t1 - t0, "controller_seconds": t2 - t1,
+               "seconds": t2 - t0}
+        self.history.append(row)
+        return row
+
+    def _train_shared(self) -> tuple[float, float]:
+        net, task = self.supernet, self.task
+        net.train()
+        steps = len(self.train_batches)
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device)
+        seen = 0
+        for step, (xb, yb) in enumerate(self.train_batches):
+            for group in self.w_opt.param_groups:
+                group["lr"] = _cosine_lr(task.lr, self.epoch, step, steps, max(1, self.opts.enas_epochs))
+            with torch.no_grad():
+                genotype = self.controller.sample(self.generator).genotype
+            with autocast(self.device, self.amp):
+                out = net(xb, genotype)
+                loss = F.cross_entropy(out, yb, label_smoothing=task.label_smoothing)
+            self.w_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if task.grad_clip:
+                nn.utils.clip_grad_norm_(net.parameters(), task.grad_clip)
+            self.w_opt.step()
+            loss_sum += loss.detach().float() * len(yb)
+            correct += (out.detach().argmax(1) == yb).sum()
+            seen += len(yb)
+        train_loss = float(loss_sum) / max(1, seen)
+        if not math.isfinite(train_loss):
+            raise FloatingPointError(f"ENAS shared weights diverged (train loss {train_loss}) in epoch {self.epoch + 1}")
+        return train_loss, float(correct) / max(1, seen)
+
+    @torch.no_grad()
+    def accuracy(self, genotype, xb, yb) -> tuple[float, float]:
+        """(accuracy, cross-entropy) of a child under the shared weights (batch-statistics BN)."""
+        self.supernet.train()  # running BN statistics are a mix over children; batch statistics are not
+        with autocast(self.device, self.amp):
+            out = self.supernet(xb, genotype).float()
+        return float((out.argmax(1) == yb).float().mean()), float(F.cross_entropy(out, yb))
+
+    def _train_controller(self) -> dict:
+        rows, val_losses = [], []
+        batches = iter(())
+        for _ in range(self.opts.controller_steps):
+            batch = next(batches, None)
+            if batch is None:
+                batches = iter(self.val_batches)
+                batch = next(batches)
+
+            def reward(genotype, batch=batch):
+                acc, loss = self.accuracy(genotype, *batch)
+                val_losses.append(loss)
+                return acc
+            rows.append(self.reinforce.step(reward, self.generator))
+
+        def mean(key, v=None):
+            v = v if v is not None else [r[key] for r in rows]
+            return sum(v) / len(v) if v else None
+        return {"reward": mean("reward"), "entropy": mean("entropy"), "controller_loss": mean("loss"),
+                "val_loss": mean("", val_losses)}
+
+    @property
+    def baseline(self) -> float | None:
+        return self.reinforce.baseline
+
+    # ---- derive
+    @torch.no_grad()
+    def derive(self, samples: int, top: int = 5) -> list[dict]:
+        """Sample `samples` children, rank them on one fixed val batch, re-rank the best `top` on the
+        whole validation split; returns dicts (genotype, shared-weight accuracies), best first."""
+        self.generator.manual_seed(self.task.seed * 7919 + 17)
+        self.controller.eval()
+        seen: dict[str, dict] = {}
+        n = min(REWARD_BATCH, len(self.dataset.y_val))
+        xb = self.dataset.x_val[:n].to(self.device)
+        yb = self.dataset.y_val[:n].to(self.device)
+        for _ in range(samples):
+            s = self.controller.sample(self.generator)
+            if s.genotype.hash not in seen:
+                acc, _ = self.accuracy(s.genotype, xb, yb)
+                seen[s.genotype.hash] = {"genotype": s.genotype, "batch_acc": acc, "log_prob": float(s.log_prob)}
+        ranked = sorted(seen.values(), key=lambda r: -r["batch_acc"])[:top]
+        full = Batches(self.dataset.x_val, self.dataset.y_val, 512, shuffle=False, device=self.device)
+        for r in ranked:
+            correct = sum(self.accuracy(r["genotype"], x, y)[0] * len(y) for x, y in full)
+            r["shared_val_acc"] = correct / max(1, len(full.y))
+        return sorted(ranked, key=lambda r: -r["shared_val_acc"])
+
+    # ---- checkpoint state (tensors, dicts, lists and numbers only: torch.load(weights_only=True))
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "baseline": self.baseline, "history": list(self.history),
+                "supernet": self.supernet.state_dict(), "controller": self.controller.state_dict(),
+                "w_opt": self.w_opt.state_dict(), "c_opt": self.reinforce.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.supernet.load_state_dict(state["supernet"])
+        self.controller.load_state_dict(state["controller"])
+        self.w_opt.load_state_dict(state["w_opt"])
+        self.reinforce.optimizer.load_state_dict(state["c_opt"])
+        self.epoch, self.reinforce.baseline = int(state["epoch"]), state["baseline"]
+        self.history = list(state["history"])
