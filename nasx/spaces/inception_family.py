@@ -15,7 +15,7 @@ factorized 1x3 + 3x1, the 5x5 branch a 5x5, two 3x3s (BN-Inception), or factoriz
 1x7 + 7x1 (Inception v3's asymmetric convs); intermediate convs keep the branch's output width. A
 stage holds 1-5 modules. Between stages a reduction is GoogLeNet's 3x3/2 max-pool or BN-Inception's
 module (1x1 -> 3x3/2; 1x1 -> 3x3 -> 3x3/2; 3x3/2 max-pool, concatenated). Inception v3 is not a
-point: its stem and its three module shapes are not this grammar (left out, see the README).
+point: its stem and its three module shapes are not this grammar (left out).
 The decisions are fixed-length: 5 module slots per stage, slots past the stage's count are unused.
 """
 
@@ -50,8 +50,6 @@ REDUCTIONS = ("maxpool", "inception")
 BRANCH3 = {"3x3": (3,), "1x3+3x1": ((1, 3), (3, 1))}  # name -> the kernels of its convs, in order
 BRANCH5 = {"5x5": (5,), "3x3+3x3": (3, 3), "1x5+5x1": ((1, 5), (5, 1)), "1x7+7x1": ((1, 7), (7, 1))}
 STAGE_KEYS = ("modules", "branch3", "branch5")
-
-
 
 
 @dataclass
