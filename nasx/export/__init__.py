@@ -5,6 +5,7 @@
     net = nasx.load("exported/")                             # or a run directory
 """
 
+from . import family as _family  # noqa: F401  (registers the family-space emitters)
 from .load import load
 from .sources import Exportable, from_genotype, from_run, from_zoo
 from .writer import Report, write_export

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NasxError
 
-ALLOWED_IMPORTS = {"torch", "math", "typing", "collections", "functools", "itertools", "dataclasses",
+ALLOWED_IMPORTS = {"torch", "json", "math", "typing", "collections", "functools", "itertools", "dataclasses",
                    "numbers", "operator", "__future__"}
 _STRIPPED_DECORATOR_PREFIX = "register"
 
