@@ -93,6 +93,17 @@ class SpaceSettings:
         pass
 
 
+def check_ops(ops: Any, where: str) -> None:
+    """A space's op list: a non-empty list of registered op names."""
+    from ..ops import has_op
+
+    if not isinstance(ops, list) or not ops:
+        raise SpaceError(f"{where}: ops must be a non-empty list of op names")
+    for op in ops:
+        if not isinstance(op, str) or not has_op(op):
+            raise SpaceError(f"{where}: unknown op {op!r} in ops")
+
+
 def positive_int(value: Any, key: str, where: str, low: int = 1, high: int = 10_000) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
         raise SpaceError(f"{where}: {key} must be an integer in [{low}, {high}], got {value!r}")

@@ -22,8 +22,8 @@ from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import FactorizedReduce, ReLUConvBN, create_op, has_op
-from .base import Chooser, SearchSpace, SpaceSettings, positive_int
+from ..ops import FactorizedReduce, ReLUConvBN, create_op
+from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
 from .registry import register_kind
 
 
@@ -38,11 +38,7 @@ class CellSettings(SpaceSettings):
     separate_reduction: bool = True
 
     def check(self, where):
-        if not isinstance(self.ops, list) or not self.ops:
-            raise SpaceError(f"{where}: ops must be a non-empty list of op names")
-        for op in self.ops:
-            if not isinstance(op, str) or not has_op(op):
-                raise SpaceError(f"{where}: unknown op {op!r} in ops")
+        check_ops(self.ops, where)
         if len(set(self.ops)) != len(self.ops):
             raise SpaceError(f"{where}: ops lists an op twice")
         positive_int(self.blocks, "blocks", where, 1, 12)

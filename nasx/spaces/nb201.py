@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..errors import GenotypeError, SpaceError
+from ..errors import GenotypeError
 from ..genotype import Genotype
-from ..ops import ReLUConvBN, create_op, has_op
-from .base import Chooser, SearchSpace, SpaceSettings, positive_int
+from ..ops import ReLUConvBN, create_op
+from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
 from .registry import register_kind
 
 _EDGE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
@@ -33,11 +33,7 @@ class NB201Settings(SpaceSettings):
     cells_per_stage: int = 5
 
     def check(self, where):
-        if not isinstance(self.ops, list) or not self.ops:
-            raise SpaceError(f"{where}: ops must be a non-empty list of op names")
-        for op in self.ops:
-            if not isinstance(op, str) or not has_op(op):
-                raise SpaceError(f"{where}: unknown op {op!r} in ops")
+        check_ops(self.ops, where)
         positive_int(self.nodes, "nodes", where, 2, 8)
         positive_int(self.channels, "channels", where, 1, 4096)
         positive_int(self.cells_per_stage, "cells_per_stage", where, 1, 64)
