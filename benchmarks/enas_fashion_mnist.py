@@ -18,6 +18,7 @@ import statistics
 import time
 
 import torch
+import yaml
 
 from nasx.data import load_dataset
 from nasx.enas.options import EnasOptions
@@ -30,6 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--space", default="nb201")
     ap.add_argument("--channels", type=int, default=4)
+    ap.add_argument("--cells-per-stage", type=int, default=1, help="cells / nb201 spaces only")
     ap.add_argument("--max-train", type=int, default=2000)
     ap.add_argument("--val-fraction", type=float, default=0.02)
     ap.add_argument("--test-images", type=int, default=2000)
@@ -38,6 +40,10 @@ def main() -> None:
     ap.add_argument("--controller-steps", type=int, default=20)
     ap.add_argument("--derive-samples", type=int, default=50)
     ap.add_argument("--random", type=int, default=10)
+    ap.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
+                    help="any other ENAS option, e.g. --opt controller_lr=0.0035 (repeatable)")
+    ap.add_argument("--randoms-from", default=None, metavar="JSON",
+                    help="reuse the random cells of an earlier --json run with the same data/protocol flags")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="also write the results here")
@@ -46,8 +52,8 @@ def main() -> None:
     t_all = time.time()
 
     net = {"channels": args.channels}
-    if args.space in ("nb201",):
-        net["cells_per_stage"] = 1
+    if get_space(args.space).kind in ("nb201", "cells"):
+        net["cells_per_stage"] = args.cells_per_stage
     space = get_space(args.space).with_network(**net)
     ds = load_dataset("fashion-mnist", val_fraction=args.val_fraction, max_train=args.max_train, seed=args.seed)
     g = torch.Generator().manual_seed(1234)
@@ -55,9 +61,16 @@ def main() -> None:
     ds.x_test, ds.y_test = ds.x_test[keep], ds.y_test[keep]
     task = Task(data="fashion-mnist", epochs=args.epochs, batch_size=128, latency=False, seed=args.seed,
                 max_train=args.max_train, val_fraction=args.val_fraction, device="cpu")
-    opts = EnasOptions(enas_epochs=args.enas_epochs, controller_steps=args.controller_steps,
-                       derive_samples=args.derive_samples)
+    extra = {}
+    for item in args.opt:
+        key, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--opt {item!r}: expected KEY=VALUE")
+        extra[key] = yaml.safe_load(value)
+    opts = EnasOptions.from_dict({"enas_epochs": args.enas_epochs, "controller_steps": args.controller_steps,
+                                  "derive_samples": args.derive_samples, **extra})
     print(f"space {args.space} {net}, data {ds.summary()}, retrain {args.epochs} epochs", flush=True)
+    print(f"ENAS options {opts.to_dict()}", flush=True)
 
     # ---- ENAS search
     t0 = time.time()
@@ -88,7 +101,11 @@ def main() -> None:
 
     rng = RandomChooser(args.seed + 99)
     randoms = []
-    for i in range(args.random):
+    if args.randoms_from:
+        with open(args.randoms_from) as f:
+            randoms = json.load(f)["randoms"][: args.random]
+        print(f"random cells reused from {args.randoms_from} (same protocol assumed)")
+    for i in range(len(randoms), args.random):
         g_i = space.sample(rng)
         r_i, s_i = train(g_i)
         randoms.append({"arch": space.to_string(g_i), "val_acc": r_i.metrics["val_acc"] or 0.0,

@@ -94,19 +94,32 @@ def test_controller_probabilities_and_entropy_match_enumeration(settings):
             assert abs(counts[key] / n - p) < 4 * math.sqrt(p * (1 - p) / n) + 1e-3
 
 
-def test_reinforce_moves_the_controller_to_the_rewarded_architecture():
+@pytest.mark.parametrize("batch", [1, 4])
+def test_reinforce_moves_the_controller_to_the_rewarded_architecture(batch):
     torch.manual_seed(0)
     space = _tiny_nb201()
     ctl = Controller(space)  # Pham's defaults: temperature 5, tanh 2.5, Adam 3.5e-4, decay 0.99
     target = space.from_choices({k: o[1] for k, o in space.decisions()})
     choices = space.choices(target)
     before = float(ctl.score(choices).log_prob.exp().detach())
-    rl = Reinforce(ctl)
+    rl = Reinforce(ctl, batch=batch)
     g = torch.Generator().manual_seed(0)
+    rewards = []
     for _ in range(300):
-        rl.step(lambda genotype: float(genotype.hash == target.hash), g)
+        rewards.append(rl.step(lambda genotype: float(genotype.hash == target.hash), g)["reward"])
     after = float(ctl.score(choices).log_prob.exp().detach())
     assert before < 0.2 and after > 0.5, (before, after)
+    assert sum(rewards[-50:]) > sum(rewards[:50])
+
+
+def test_reinforce_without_update_moves_only_the_baseline():
+    torch.manual_seed(0)
+    ctl = Controller(_tiny_nb201())
+    before = {k: v.clone() for k, v in ctl.state_dict().items()}
+    rl = Reinforce(ctl, batch=3)
+    row = rl.step(lambda genotype: 0.75, torch.Generator().manual_seed(0), update=False)
+    assert all(torch.equal(before[k], v) for k, v in ctl.state_dict().items())
+    assert row["reward"] == 0.75 and rl.baseline == pytest.approx(0.75 + 1e-4 * row["entropy"], abs=1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +157,19 @@ def test_checkpoint_resume_continues_with_identical_state(tiny_data, tmp_path):
     assert load_checkpoint(tmp_path / CHECKPOINT, resumed, "fp") == 1.0 and resumed.epoch == 1
     resumed.train_epoch()
     _assert_same_state(straight.state_dict(), resumed.state_dict())
+
+
+def test_warmup_epochs_freeze_the_controller_then_release_it(tiny_data):
+    space = get_space("nb201").with_network(channels=4, cells_per_stage=1)
+    task = Task(data="digits", epochs=1, batch_size=64, latency=False, max_train=192, device="cpu")
+    search = EnasSearch(space, tiny_data, task, EnasOptions(enas_epochs=2, controller_steps=3, warmup_epochs=1,
+                                                            controller_lr=0.01))
+    start = {k: v.clone() for k, v in search.controller.state_dict().items()}
+    row = search.train_epoch()
+    assert all(torch.equal(start[k], v) for k, v in search.controller.state_dict().items())
+    assert 0.0 <= row["reward"] <= 1.0 and search.baseline is not None
+    search.train_epoch()
+    assert any(not torch.equal(start[k], v) for k, v in search.controller.state_dict().items())
 
 
 def _spec(tmp_path, **enas):

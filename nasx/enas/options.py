@@ -18,6 +18,8 @@ class EnasOptions:
     baseline_decay: float = 0.99
     lstm_hidden: int = 100
     controller_lr: float = 3.5e-4
+    controller_batch: int = 1  # children sampled and averaged per controller update
+    warmup_epochs: int = 0  # first epochs: the controller is scored (reward, baseline) but not updated
     retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
 
     @classmethod
@@ -52,6 +54,8 @@ class EnasOptions:
             (0 <= self.baseline_decay < 1, "baseline_decay must be in [0, 1)"),
             (1 <= self.lstm_hidden <= 4096, "lstm_hidden must be in [1, 4096]"),
             (self.controller_lr > 0, "controller_lr must be > 0"),
+            (1 <= self.controller_batch <= 1024, "controller_batch must be in [1, 1024]"),
+            (self.warmup_epochs >= 0, "warmup_epochs must be >= 0"),
         ]
         for ok, message in rules:
             if not ok:

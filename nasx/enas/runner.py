@@ -71,7 +71,7 @@ def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
     if not h:
         return 0.0
     shared = sum(r["shared_seconds"] for r in h) / len(h)  # a child trains about as fast as one path
-    per_sample = sum(r["controller_seconds"] for r in h) / len(h) / max(1, opts.controller_steps)
+    per_sample = sum(r["controller_seconds"] for r in h) / len(h) / max(1, opts.controller_steps * opts.controller_batch)
     return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
 

@@ -42,7 +42,8 @@ class EnasSearch:
         self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant)
         self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=task.lr, momentum=task.momentum,
                                      nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
-        self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight, opts.baseline_decay)
+        self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight,
+                                   opts.baseline_decay, opts.controller_batch)
         self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=self.device)
         bs = min(REWARD_BATCH, len(dataset.y_val))
         self.val_batches = Batches(dataset.x_val, dataset.y_val, bs, shuffle=True, seed=task.seed,
@@ -122,7 +123,7 @@ class EnasSearch:
                 acc, loss = self.accuracy(genotype, *batch)
                 val_losses.append(loss)
                 return acc
-            rows.append(self.reinforce.step(reward, self.generator))
+            rows.append(self.reinforce.step(reward, self.generator, update=self.epoch >= self.opts.warmup_epochs))
 
         def mean(key, v=None):
             v = v if v is not None else [r[key] for r in rows]
