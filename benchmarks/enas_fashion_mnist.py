@@ -16,12 +16,14 @@ import json
 import resource
 import statistics
 import time
+from pathlib import Path
 
 import torch
 import yaml
 
 from nasx.data import load_dataset
 from nasx.enas.options import EnasOptions
+from nasx.enas.plots import enas_plot
 from nasx.enas.trainer import EnasSearch
 from nasx.evaluate import Task, train_and_evaluate
 from nasx.spaces import RandomChooser, get_space
@@ -47,6 +49,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--plot", default=None, help="also draw reward and entropy per epoch here (.png)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t_all = time.time()
@@ -130,6 +133,8 @@ def main() -> None:
     print(f"checks: reward rises {h[-1]['reward'] > h[0]['reward']}, entropy falls {h[-1]['entropy'] < h[0]['entropy']}, "
           f"beats random median {enas['test_acc'] > med_test}, search cheaper than {args.random} cells "
           f"{search_s < random_s}")
+    if args.plot:
+        enas_plot(h, Path(args.plot), title=f"ENAS on Fashion-MNIST ({args.space})", warmup=opts.warmup_epochs)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"history": h, "derived": [{**d, "genotype": d["genotype"].to_dict()} for d in derived],

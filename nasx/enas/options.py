@@ -17,7 +17,7 @@ class EnasOptions:
     entropy_weight: float = 1e-4
     baseline_decay: float = 0.99
     lstm_hidden: int = 100
-    controller_lr: float = 3.5e-4
+    controller_lr: float = 3.5e-3  # the reference code's micro search (the paper's text says 3.5e-4)
     controller_batch: int = 1  # children sampled and averaged per controller update
     warmup_epochs: int = 0  # first epochs: the controller is scored (reward, baseline) but not updated
     retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator

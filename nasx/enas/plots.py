@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def enas_plot(history: list[dict], path: Path, title: str = "") -> Path:
+def enas_plot(history: list[dict], path: Path, title: str = "", warmup: int = 0) -> Path:
+    """Reward (with baseline) and entropy per epoch; warm-up epochs (controller frozen) shaded."""
     epochs = [h["epoch"] for h in history]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     a.plot(epochs, [h.get("reward") for h in history], marker="o", label="mean reward (val acc)")
@@ -23,6 +24,11 @@ def enas_plot(history: list[dict], path: Path, title: str = "") -> Path:
     b.set_ylabel("controller entropy (nats per architecture)")
     for ax in (a, b):
         ax.grid(alpha=0.3)
+        if warmup > 0 and epochs:
+            ax.axvspan(min(epochs) - 0.5, min(warmup, max(epochs)) + 0.5, color="0.85", zorder=0,
+                       label="warm-up (controller frozen)")
+    if warmup > 0 and epochs:
+        b.legend(loc="upper right")
     fig.suptitle(title or "ENAS controller")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,7 @@ def run_enas(spec: dict, report=None) -> dict:
             row = search.train_epoch()
             save_checkpoint(folder / CHECKPOINT, search, fingerprint, before + time.time() - t0)
             _atomic_json(folder / "history.json", search.history)
-            enas_plot(search.history, Path(spec["run_dir"]) / "plots" / "enas.png")
+            enas_plot(search.history, Path(spec["run_dir"]) / "plots" / "enas.png", warmup=opts.warmup_epochs)
             if report is not None:
                 report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
                                       "train_loss": row["train_loss"], "reward": row["reward"],
