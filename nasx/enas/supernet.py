@@ -56,21 +56,30 @@ class SuperNet(nn.Module):
 
 
 class SuperCell(nn.Module):
-    """Cell with `edges[block][input][op]`: stride 2 on the cell inputs of a reduction cell."""
+    """Cell whose weights are shared per (block, slot, op), whatever input the slot reads, as in
+    Pham et al.'s micro search: `edges[block][bank][op]`, bank = slot (0 or 1) at stride 1, plus
+    2 + slot for the stride-2 variants a reduction cell applies to its two cell inputs. Per-input
+    weights would split each op's updates over up to B + 1 inputs and train far slower.
+    """
 
     def __init__(self, ops, blocks, c_pp, c_p, c, reduction, reduction_prev):
         super().__init__()
         self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
         self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
-        self.edges = nn.ModuleList(
-            nn.ModuleList(_all_ops(ops, c, 2 if reduction and i < 2 else 1) for i in range(2 + j))
-            for j in range(blocks))
+        self.reduction = reduction
+        strides = (1, 1, 2, 2) if reduction else (1, 1)
+        self.edges = nn.ModuleList(nn.ModuleList(_all_ops(ops, c, st) for st in strides) for _ in range(blocks))
         self.c_out = c * blocks
+
+    def bank(self, slot: int, source: int) -> int:
+        """Which op bank serves `slot` (0 or 1) when it reads state `source` (0, 1: the cell inputs)."""
+        return slot + (2 if self.reduction and source < 2 else 0)
 
     def forward(self, s0, s1, plan):
         states = [self.pre0(s0), self.pre1(s1)]
         for j, (ia, oa, ib, ob) in enumerate(plan):
-            states.append(self.edges[j][ia][oa](states[ia]) + self.edges[j][ib][ob](states[ib]))
+            states.append(self.edges[j][self.bank(0, ia)][oa](states[ia])
+                          + self.edges[j][self.bank(1, ib)][ob](states[ib]))
         return torch.cat(states[2:], dim=1)
 
 
@@ -114,8 +123,9 @@ class CellSuperNet(SuperNet):
         out = {}
         for n, kind in enumerate(self.kinds):
             for j, (ia, oa, ib, ob) in enumerate(arch[kind]):
-                out[f"cells.{n}.ops.{2 * j}"] = f"cells.{n}.edges.{j}.{ia}.{oa}"
-                out[f"cells.{n}.ops.{2 * j + 1}"] = f"cells.{n}.edges.{j}.{ib}.{ob}"
+                cell = self.cells[n]
+                out[f"cells.{n}.ops.{2 * j}"] = f"cells.{n}.edges.{j}.{cell.bank(0, ia)}.{oa}"
+                out[f"cells.{n}.ops.{2 * j + 1}"] = f"cells.{n}.edges.{j}.{cell.bank(1, ib)}.{ob}"
         return out
 
 
