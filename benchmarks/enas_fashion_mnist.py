@@ -5,8 +5,12 @@ controller's mean reward and entropy per epoch, derives and retrains the best ch
 and trains 10 random cells of the same space under the same protocol. The claim checked: the
 derived child beats the random cells' median at a search cost below training those 10 cells.
 
-    .venv/bin/python benchmarks/enas_fashion_mnist.py            # ~10 min on 2 loaded CPU cores
-    .venv/bin/python benchmarks/enas_fashion_mnist.py --space cells --channels 4 --random 10
+The protocol reported in benchmarks/README.md (~29 min on one CPU core; vary --seed):
+
+    .venv/bin/python benchmarks/enas_fashion_mnist.py --seed 0 --threads 1 --channels 8 \
+        --cells-per-stage 2 --max-train 5000 --val-fraction 0.05 --test-images 5000 --epochs 6 \
+        --enas-epochs 20 --controller-steps 30 --derive-samples 100 --opt warmup_epochs=3 \
+        --json enas.json --plot enas.png
 """
 
 from __future__ import annotations
