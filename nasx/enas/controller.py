@@ -115,17 +115,18 @@ class Reinforce:
         Returns the mean raw reward, mean entropy and the loss; `genotype` is the last child's."""
         self.controller.train()
         losses, raws, entropies = [], [], []
-        for _ in range(self.batch):
-            sample = self.controller.sample(generator)
-            raw = float(reward_fn(sample.genotype))
-            entropy = float(sample.entropy.detach())
-            reward = raw + self.entropy_weight * entropy
-            b = reward if self.baseline is None else self.baseline
-            self.baseline = b - (1.0 - self.decay) * (b - reward)
-            losses.append(-(reward - self.baseline) * sample.log_prob)
-            raws.append(raw)
-            entropies.append(entropy)
-        loss = torch.stack(losses).mean()
+        with torch.set_grad_enabled(update):  # a warm-up step needs no graph
+            for _ in range(self.batch):
+                sample = self.controller.sample(generator)
+                raw = float(reward_fn(sample.genotype))
+                entropy = float(sample.entropy.detach())
+                reward = raw + self.entropy_weight * entropy
+                b = reward if self.baseline is None else self.baseline
+                self.baseline = b - (1.0 - self.decay) * (b - reward)
+                losses.append(-(reward - self.baseline) * sample.log_prob)
+                raws.append(raw)
+                entropies.append(entropy)
+            loss = torch.stack(losses).mean()
         if update:
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
