@@ -22,6 +22,7 @@ import statistics
 import time
 from pathlib import Path
 
+import scipy.stats
 import torch
 import yaml
 
@@ -119,6 +120,10 @@ def main() -> None:
                         "test_acc": r_i.metrics["test_acc"] or 0.0, "seconds": s_i, "status": r_i.status})
         print(f"random {i}: val {randoms[-1]['val_acc']:.4f} test {randoms[-1]['test_acc']:.4f} ({s_i:.0f} s)",
               flush=True)
+    # how well the final shared weights rank the random cells (weight-sharing's core assumption)
+    for r in randoms:
+        r["shared_val_acc"] = search.val_accuracy(space.from_string(r["arch"]))
+    tau = scipy.stats.kendalltau([r["shared_val_acc"] for r in randoms], [r["test_acc"] for r in randoms])
     med_val = statistics.median(r["val_acc"] for r in randoms)
     med_test = statistics.median(r["test_acc"] for r in randoms)
     random_s = sum(r["seconds"] for r in randoms)
@@ -134,6 +139,8 @@ def main() -> None:
     print(f"\ncontroller: reward {h[0]['reward']:.4f} -> {h[-1]['reward']:.4f}, "
           f"entropy {h[0]['entropy']:.3f} -> {h[-1]['entropy']:.3f}; peak RSS {peak_rss:.2f} GiB; "
           f"wall {time.time() - t_all:.0f} s")
+    print(f"shared-weight val acc vs retrained test acc of the random cells: Kendall tau {tau.statistic:.2f} "
+          f"(p {tau.pvalue:.2f})")
     print(f"checks: reward rises {h[-1]['reward'] > h[0]['reward']}, entropy falls {h[-1]['entropy'] < h[0]['entropy']}, "
           f"beats random median {enas['test_acc'] > med_test}, search cheaper than {args.random} cells "
           f"{search_s < random_s}")
@@ -142,7 +149,8 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"history": h, "derived": [{**d, "genotype": d["genotype"].to_dict()} for d in derived],
-                       "enas": enas, "search_seconds": search_s, "randoms": randoms, "peak_rss_gib": peak_rss},
+                       "enas": enas, "search_seconds": search_s, "randoms": randoms,
+                       "kendall_tau": tau.statistic, "peak_rss_gib": peak_rss},
                       f, indent=1)
 
 

@@ -14,6 +14,7 @@ from nasx.enas.controller import Reinforce
 from nasx.enas.options import EnasOptions
 from nasx.enas.runner import CHECKPOINT, load_checkpoint, run_enas, save_checkpoint, seconds_left
 from nasx.enas.trainer import EnasSearch
+from nasx.errors import ConfigError
 from nasx.evaluate import Task
 from nasx.spaces import get_space, space_from_settings
 
@@ -110,6 +111,32 @@ def test_reinforce_moves_the_controller_to_the_rewarded_architecture(batch):
     after = float(ctl.score(choices).log_prob.exp().detach())
     assert before < 0.2 and after > 0.5, (before, after)
     assert sum(rewards[-50:]) > sum(rewards[:50])
+
+
+def test_op_tanh_reduce_bounds_op_choices_but_not_input_choices():
+    """tanh_constant c, op_tanh_reduce k: an op decision's logits stay in [-c/k, c/k], so no op's
+    probability exceeds e^(c/k) / (e^(c/k) + (n-1) e^(-c/k)); input decisions keep the bound c."""
+    space = space_from_settings({"kind": "cells", "name": "c2", "ops": ["identity", "max_pool_3x3", "conv_1x1"],
+                                 "blocks": 2, "separate_reduction": False})
+    ctl = Controller(space, hidden=8, temperature=1.0, tanh_constant=1.1, op_tanh_reduce=2.5)
+    with torch.no_grad():  # saturate every head, so the bound is what limits the logits
+        for p in ctl.parameters():
+            p.normal_(0, 30.0)
+        h = torch.randn(1, 8)
+        kinds = set()
+        for step, (key, options) in enumerate(space.decisions()):
+            is_op = isinstance(options[0], str)
+            kinds.add(is_op)
+            bound = 1.1 / 2.5 if is_op else 1.1
+            logits = ctl.logits(step, h)[0]
+            assert bound * 0.9 < float(logits.abs().max()) <= bound + 1e-6, key
+            if is_op:
+                n = len(options)
+                p_max = math.exp(bound) / (math.exp(bound) + (n - 1) * math.exp(-bound))
+                assert float(torch.softmax(logits, -1).max()) <= p_max + 1e-6
+    assert kinds == {True, False}
+    with pytest.raises(ConfigError, match="op_tanh_reduce"):
+        EnasOptions.from_dict({"op_tanh_reduce": 0.5})
 
 
 def test_reinforce_without_update_moves_only_the_baseline():

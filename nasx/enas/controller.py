@@ -5,6 +5,11 @@ Step t reads the embedding of the previous decision's choice (a learned start to
 and a per-decision linear head gives logits over that decision's options, shaped as in ENAS:
 `tanh_constant * tanh(logits / temperature)`. Sampling returns the genotype with the summed
 log-probability and the summed per-step entropy of the choices made (both differentiable).
+
+Op decisions (options that are op names) are squashed harder, by `tanh_constant / op_tanh_reduce`,
+as in the reference code's micro search: the controller can then only lean toward an op, never
+lock it in, so every op's shared weights keep training (under weight sharing, parameter-free ops
+score well early, and a controller that locks them in starves the convs it never samples).
 """
 
 from __future__ import annotations
@@ -27,11 +32,15 @@ class Sample:
 
 
 class Controller(nn.Module):
-    def __init__(self, space, hidden: int = 100, temperature: float = 5.0, tanh_constant: float | None = 2.5):
+    def __init__(self, space, hidden: int = 100, temperature: float = 5.0, tanh_constant: float | None = 2.5,
+                 op_tanh_reduce: float = 1.0):
         super().__init__()
         self.space = space
         self.decisions = space.decisions()
         self.temperature, self.tanh_constant = float(temperature), tanh_constant
+        # per decision: the tanh bound on its logits (op decisions: divided by op_tanh_reduce)
+        self.bounds = [(tanh_constant / op_tanh_reduce if _is_op_decision(o) else tanh_constant) or 0.0
+                       for _, o in self.decisions]
         sizes = [len(o) for _, o in self.decisions]
         self.offsets = [0]
         for n in sizes[:-1]:
@@ -46,7 +55,7 @@ class Controller(nn.Module):
 
     def logits(self, step: int, h: torch.Tensor) -> torch.Tensor:
         z = self.heads[step](h) / self.temperature
-        return self.tanh_constant * torch.tanh(z) if self.tanh_constant else z
+        return self.bounds[step] * torch.tanh(z) if self.bounds[step] else z
 
     def sample(self, generator: torch.Generator | None = None, force: dict | None = None) -> Sample:
         """Sample an architecture (or score the forced choices `force`, key -> option: teacher forcing)."""
@@ -58,6 +67,11 @@ class Controller(nn.Module):
     def score(self, choices: dict) -> Sample:
         """Log-probability and entropy of one given choice sequence (key -> option)."""
         return self.sample(force=choices)
+
+
+def _is_op_decision(options) -> bool:
+    """An op decision picks among op names; input and skip decisions pick among integers."""
+    return all(isinstance(o, str) for o in options)
 
 
 class _LSTMChooser(Chooser):

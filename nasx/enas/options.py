@@ -14,6 +14,7 @@ class EnasOptions:
     derive_samples: int = 100  # architectures sampled at the end, ranked by shared-weight accuracy
     temperature: float = 5.0
     tanh_constant: float = 2.5  # 0 disables the tanh squashing of the logits
+    op_tanh_reduce: float = 1.0  # op decisions' logits are bounded by tanh_constant / op_tanh_reduce
     entropy_weight: float = 1e-4
     baseline_decay: float = 0.99
     lstm_hidden: int = 100
@@ -50,6 +51,7 @@ class EnasOptions:
             (self.derive_samples >= 1, "derive_samples must be >= 1"),
             (self.temperature > 0, "temperature must be > 0"),
             (self.tanh_constant >= 0, "tanh_constant must be >= 0"),
+            (self.op_tanh_reduce >= 1, "op_tanh_reduce must be >= 1"),
             (self.entropy_weight >= 0, "entropy_weight must be >= 0"),
             (0 <= self.baseline_decay < 1, "baseline_decay must be in [0, 1)"),
             (1 <= self.lstm_hidden <= 4096, "lstm_hidden must be in [1, 4096]"),

@@ -39,7 +39,8 @@ class EnasSearch:
         self.amp = task.amp and self.device.type == "cuda"
         torch.manual_seed(task.seed)
         self.supernet = build_supernet(space, dataset.num_classes, dataset.input_shape).to(self.device)
-        self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant)
+        self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant,
+                                     opts.op_tanh_reduce)
         self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=task.lr, momentum=task.momentum,
                                      nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
         self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight,
@@ -152,11 +153,16 @@ class EnasSearch:
                 acc, _ = self.accuracy(s.genotype, xb, yb)
                 seen[s.genotype.hash] = {"genotype": s.genotype, "batch_acc": acc, "log_prob": float(s.log_prob)}
         ranked = sorted(seen.values(), key=lambda r: -r["batch_acc"])[:top]
-        full = Batches(self.dataset.x_val, self.dataset.y_val, 512, shuffle=False, device=self.device)
         for r in ranked:
-            correct = sum(self.accuracy(r["genotype"], x, y)[0] * len(y) for x, y in full)
-            r["shared_val_acc"] = correct / max(1, len(full.y))
+            r["shared_val_acc"] = self.val_accuracy(r["genotype"])
         return sorted(ranked, key=lambda r: -r["shared_val_acc"])
+
+    @torch.no_grad()
+    def val_accuracy(self, genotype) -> float:
+        """A child's accuracy on the whole validation split under the shared weights."""
+        full = Batches(self.dataset.x_val, self.dataset.y_val, 512, shuffle=False, device=self.device)
+        correct = sum(self.accuracy(genotype, x, y)[0] * len(y) for x, y in full)
+        return correct / max(1, len(full.y))
 
     # ---- checkpoint state (tensors, dicts, lists and numbers only: torch.load(weights_only=True))
     def state_dict(self) -> dict:
