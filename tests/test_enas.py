@@ -139,6 +139,46 @@ def test_op_tanh_reduce_bounds_op_choices_but_not_input_choices():
         EnasOptions.from_dict({"op_tanh_reduce": 0.5})
 
 
+def _tiny_macro():
+    return space_from_settings({"kind": "macro", "name": "m", "ops": ["conv_3x3", "max_pool_3x3"], "layers": 5,
+                                "channels": 4, "reduce_after": []})
+
+
+def _skip_rate(ctl, space, n=400):
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        picks = [v for _ in range(n) for k, v in ctl.sample(g).choices.items() if space.is_skip_decision(k)]
+    return sum(picks) / len(picks)
+
+
+def test_skip_kl_is_the_kl_to_the_target_and_reinforce_pulls_skips_toward_it():
+    space = _tiny_macro()
+    assert [k for k, _ in space.decisions() if space.is_skip_decision(k)] == [
+        "layer2.skip0", "layer3.skip0", "layer3.skip1", "layer4.skip0", "layer4.skip1", "layer4.skip2"]
+    assert not any(get_space("nb201").is_skip_decision(k) for k, _ in get_space("nb201").decisions())
+    ctl = Controller(space, hidden=8, temperature=1.0, tanh_constant=0, skip_target=0.4)
+    with torch.no_grad():  # all-zero controller: every skip has probability 1/2
+        for p in ctl.parameters():
+            p.zero_()
+    expected = 0.5 * math.log(0.5 / 0.6) + 0.5 * math.log(0.5 / 0.4)
+    assert float(ctl.sample(torch.Generator().manual_seed(0)).skip_kl.detach()) == pytest.approx(expected, rel=1e-5)
+    # a controller that wires most skips, a reward that ignores them: the KL term alone moves it
+    torch.manual_seed(0)
+    ctl = Controller(space, hidden=8, temperature=1.0, tanh_constant=0, skip_target=0.4)
+    with torch.no_grad():
+        for t, (key, _) in enumerate(space.decisions()):
+            if space.is_skip_decision(key):
+                ctl.heads[t].bias.copy_(torch.tensor([0.0, 2.0]))
+    before = _skip_rate(ctl, space)
+    rl = Reinforce(ctl, lr=0.01, entropy_weight=0.0, skip_weight=0.8)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(300):
+        rl.step(lambda genotype: 0.5, g)
+    after = _skip_rate(ctl, space)
+    assert before > 0.75 and abs(after - 0.4) < 0.1, (before, after)
+    assert Controller(get_space("nb201")).sample().skip_kl == 0  # no skip decisions: no penalty
+
+
 def test_reinforce_without_update_moves_only_the_baseline():
     torch.manual_seed(0)
     ctl = Controller(_tiny_nb201())

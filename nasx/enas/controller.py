@@ -29,14 +29,17 @@ class Sample:
     log_prob: torch.Tensor
     entropy: torch.Tensor
     choices: dict
+    skip_kl: torch.Tensor  # mean KL(skip probability || skip_target) over skip decisions (0 if none)
 
 
 class Controller(nn.Module):
     def __init__(self, space, hidden: int = 100, temperature: float = 5.0, tanh_constant: float | None = 2.5,
-                 op_tanh_reduce: float = 1.0):
+                 op_tanh_reduce: float = 1.0, skip_target: float = 0.4):
         super().__init__()
         self.space = space
         self.decisions = space.decisions()
+        self.skip_target = float(skip_target)
+        self.is_skip = [space.is_skip_decision(k) and tuple(o) == (0, 1) for k, o in self.decisions]
         self.temperature, self.tanh_constant = float(temperature), tanh_constant
         # per decision: the tanh bound on its logits (op decisions: divided by op_tanh_reduce)
         self.bounds = [(tanh_constant / op_tanh_reduce if _is_op_decision(o) else tanh_constant) or 0.0
@@ -61,8 +64,9 @@ class Controller(nn.Module):
         """Sample an architecture (or score the forced choices `force`, key -> option: teacher forcing)."""
         chooser = _LSTMChooser(self, generator, force)
         genotype = self.space.sample(chooser)
+        kl = torch.stack(chooser.skip_kls).mean() if chooser.skip_kls else torch.zeros(())
         return Sample(genotype, torch.stack(chooser.log_probs).sum(), torch.stack(chooser.entropies).sum(),
-                      chooser.made)
+                      chooser.made, kl)
 
     def score(self, choices: dict) -> Sample:
         """Log-probability and entropy of one given choice sequence (key -> option)."""
@@ -84,6 +88,7 @@ class _LSTMChooser(Chooser):
         self.state = None
         self.log_probs: list[torch.Tensor] = []
         self.entropies: list[torch.Tensor] = []
+        self.skip_kls: list[torch.Tensor] = []
         self.made: dict = {}
 
     def choose(self, key, options):
@@ -100,6 +105,9 @@ class _LSTMChooser(Chooser):
             k = int(torch.multinomial(logp.detach().exp(), 1, generator=self.generator))
         self.log_probs.append(logp[k])
         self.entropies.append(-(logp.exp() * logp).sum())
+        if ctl.is_skip[t]:  # KL([1-p, p] || [1-target, target]) of this skip connection
+            q = torch.tensor([1.0 - ctl.skip_target, ctl.skip_target], device=logp.device)
+            self.skip_kls.append((logp.exp() * (logp - q.log())).sum())
         self.x = ctl.embed(torch.tensor([ctl.offsets[t] + k], device=h.device))
         self.step += 1
         self.made[key] = options[k]
@@ -110,16 +118,19 @@ class Reinforce:
     """ENAS's controller update: REINFORCE with a moving-average baseline and an entropy bonus.
 
     reward = r(child) + entropy_weight * entropy; the baseline moves first (decay), then the loss
-    is -(reward - baseline) * log p(child), minimised with Adam. `batch` children are sampled and
+    is -(reward - baseline) * log p(child) + skip_weight * skip KL, minimised with Adam. The skip KL
+    (Pham et al.'s macro search: target 0.4, weight 0.8) keeps the controller from wiring every
+    skip connection, which shared weights reward and training from scratch does not. `batch` children are sampled and
     their losses averaged per update (ENAS code's `controller_num_aggregate`): less variance per
     step for the same number of rewards.
     """
 
     def __init__(self, controller: Controller, lr: float = 3.5e-4, entropy_weight: float = 1e-4,
-                 baseline_decay: float = 0.99, batch: int = 1):
+                 baseline_decay: float = 0.99, batch: int = 1, skip_weight: float = 0.0):
         self.controller = controller
         self.optimizer = torch.optim.Adam(controller.parameters(), lr=lr)
         self.entropy_weight, self.decay, self.batch = entropy_weight, baseline_decay, int(batch)
+        self.skip_weight = float(skip_weight)
         self.baseline: float | None = None
 
     def step(self, reward_fn, generator: torch.Generator | None = None, update: bool = True) -> dict:
@@ -137,7 +148,7 @@ class Reinforce:
                 reward = raw + self.entropy_weight * entropy
                 b = reward if self.baseline is None else self.baseline
                 self.baseline = b - (1.0 - self.decay) * (b - reward)
-                losses.append(-(reward - self.baseline) * sample.log_prob)
+                losses.append(-(reward - self.baseline) * sample.log_prob + self.skip_weight * sample.skip_kl)
                 raws.append(raw)
                 entropies.append(entropy)
             loss = torch.stack(losses).mean()

@@ -16,6 +16,8 @@ class EnasOptions:
     tanh_constant: float = 2.5  # 0 disables the tanh squashing of the logits
     op_tanh_reduce: float = 1.0  # op decisions' logits are bounded by tanh_constant / op_tanh_reduce
     entropy_weight: float = 1e-4
+    skip_target: float = 0.4  # prior probability of a skip connection (spaces with skip decisions)
+    skip_weight: float = 0.8  # weight of the KL(skip probability || skip_target) term; 0 disables it
     baseline_decay: float = 0.99
     lstm_hidden: int = 100
     controller_lr: float = 3.5e-3  # the reference code's micro search (the paper's text says 3.5e-4)
@@ -53,6 +55,8 @@ class EnasOptions:
             (self.tanh_constant >= 0, "tanh_constant must be >= 0"),
             (self.op_tanh_reduce >= 1, "op_tanh_reduce must be >= 1"),
             (self.entropy_weight >= 0, "entropy_weight must be >= 0"),
+            (0 < self.skip_target < 1, "skip_target must be in (0, 1)"),
+            (self.skip_weight >= 0, "skip_weight must be >= 0"),
             (0 <= self.baseline_decay < 1, "baseline_decay must be in [0, 1)"),
             (1 <= self.lstm_hidden <= 4096, "lstm_hidden must be in [1, 4096]"),
             (self.controller_lr > 0, "controller_lr must be > 0"),

@@ -40,11 +40,11 @@ class EnasSearch:
         torch.manual_seed(task.seed)
         self.supernet = build_supernet(space, dataset.num_classes, dataset.input_shape).to(self.device)
         self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant,
-                                     opts.op_tanh_reduce)
+                                     opts.op_tanh_reduce, opts.skip_target)
         self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=task.lr, momentum=task.momentum,
                                      nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
         self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight,
-                                   opts.baseline_decay, opts.controller_batch)
+                                   opts.baseline_decay, opts.controller_batch, opts.skip_weight)
         self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=self.device)
         bs = min(REWARD_BATCH, len(dataset.y_val))
         self.val_batches = Batches(dataset.x_val, dataset.y_val, bs, shuffle=True, seed=task.seed,

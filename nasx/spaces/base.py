@@ -250,6 +250,11 @@ class SearchSpace(ABC):
     def ops(self) -> list[str]:
         return list(getattr(self.settings, "ops", []))
 
+    def is_skip_decision(self, key: str) -> bool:
+        """Whether decision `key` switches one skip connection on (1) or off (0); ENAS's controller
+        pulls these toward a prior probability (its skip penalty)."""
+        return False
+
     def describe(self) -> dict:
         return {"name": self.name, "kind": self.kind, "description": self.settings.description,
                 "ops": self.ops(), "size": self.size(), "decisions": len(self.decisions())}

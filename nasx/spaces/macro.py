@@ -130,6 +130,9 @@ class MacroSpace(SearchSpace):
             layers.append([op, skips])
         return {"layers": layers}
 
+    def is_skip_decision(self, key: str) -> bool:
+        return key.rpartition(".")[2].startswith("skip")
+
     def canonicalize(self, data: dict) -> dict:
         s = self.settings
         if set(data) != {"layers"}:

@@ -1,0 +1,77 @@
+"""Does the ENAS supernet rank cells like training them does? (Kendall tau vs supernet epochs)
+
+Weight sharing rests on one assumption: a child's accuracy under the shared weights orders the
+children as training each from scratch would. This trains a space's supernet with near-uniform
+paths (the untrained controller, never updated: `controller_steps=0`) and, at the given epochs,
+scores every cell with a known retrained accuracy (the `randoms` of `enas_fashion_mnist.py --json`
+runs, same data protocol) on the whole validation split, printing Kendall's tau and Spearman's rho.
+
+    .venv/bin/python benchmarks/enas_ranking.py --space nb201 --channels 8 --cells-per-stage 2 \
+        --truth d.json d1.json d2.json --checkpoints 10,20,40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import scipy.stats
+import torch
+
+from nasx.data import load_dataset
+from nasx.enas.options import EnasOptions
+from nasx.enas.trainer import EnasSearch
+from nasx.evaluate import Task
+from nasx.spaces import get_space
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--space", default="nb201")
+    ap.add_argument("--channels", type=int, default=8)
+    ap.add_argument("--cells-per-stage", type=int, default=2, help="cells / nb201 spaces only")
+    ap.add_argument("--max-train", type=int, default=5000)
+    ap.add_argument("--val-fraction", type=float, default=0.05)
+    ap.add_argument("--truth", nargs="+", required=True, metavar="JSON",
+                    help="enas_fashion_mnist.py --json outputs: their random cells' retrained test accuracy")
+    ap.add_argument("--checkpoints", default="10,20,40", help="supernet epochs at which to rank")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    checkpoints = sorted({int(c) for c in args.checkpoints.split(",")})
+
+    net = {"channels": args.channels}
+    if get_space(args.space).kind in ("nb201", "cells"):
+        net["cells_per_stage"] = args.cells_per_stage
+    space = get_space(args.space).with_network(**net)
+    truth: dict[str, float] = {}
+    for path in args.truth:
+        with open(path) as f:
+            for r in json.load(f)["randoms"]:
+                truth.setdefault(r["arch"], r["test_acc"])
+    cells = [(space.from_string(a), acc) for a, acc in truth.items()]
+    ds = load_dataset("fashion-mnist", val_fraction=args.val_fraction, max_train=args.max_train, seed=args.seed)
+    task = Task(data="fashion-mnist", epochs=1, batch_size=128, latency=False, seed=args.seed,
+                max_train=args.max_train, val_fraction=args.val_fraction, device="cpu")
+    opts = EnasOptions.from_dict({"enas_epochs": checkpoints[-1], "controller_steps": 0})
+    search = EnasSearch(space, ds, task, opts)
+    print(f"space {args.space} {net}; {len(cells)} cells with retrained accuracy; supernet epochs {checkpoints}")
+    print("| supernet epoch | train loss | mean shared val acc | Kendall tau (p) | Spearman rho (p) | seconds |")
+    print("|---:|---:|---:|---|---|---:|")
+    t0 = time.time()
+    while search.epoch < checkpoints[-1]:
+        row = search.train_epoch()
+        if search.epoch in checkpoints:
+            shared = [search.val_accuracy(g) for g, _ in cells]
+            true = [acc for _, acc in cells]
+            tau = scipy.stats.kendalltau(shared, true)
+            rho = scipy.stats.spearmanr(shared, true)
+            print(f"| {search.epoch} | {row['train_loss']:.3f} | {sum(shared) / len(shared):.3f} | "
+                  f"{tau.statistic:.2f} ({tau.pvalue:.2f}) | {rho.statistic:.2f} ({rho.pvalue:.2f}) | "
+                  f"{time.time() - t0:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
