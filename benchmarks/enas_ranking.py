@@ -16,8 +16,12 @@ import argparse
 import json
 import time
 
+import matplotlib
 import scipy.stats
 import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 
 from nasx.data import load_dataset
 from nasx.enas.options import EnasOptions
@@ -38,6 +42,7 @@ def main() -> None:
     ap.add_argument("--checkpoints", default="10,20,40", help="supernet epochs at which to rank")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--plot", default=None, help="also draw shared-weight vs retrained accuracy per checkpoint (.png)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     checkpoints = sorted({int(c) for c in args.checkpoints.split(",")})
@@ -61,6 +66,7 @@ def main() -> None:
     print("| supernet epoch | train loss | mean shared val acc | Kendall tau (p) | Spearman rho (p) | seconds |")
     print("|---:|---:|---:|---|---|---:|")
     t0 = time.time()
+    panels = []
     while search.epoch < checkpoints[-1]:
         row = search.train_epoch()
         if search.epoch in checkpoints:
@@ -71,6 +77,19 @@ def main() -> None:
             print(f"| {search.epoch} | {row['train_loss']:.3f} | {sum(shared) / len(shared):.3f} | "
                   f"{tau.statistic:.2f} ({tau.pvalue:.2f}) | {rho.statistic:.2f} ({rho.pvalue:.2f}) | "
                   f"{time.time() - t0:.0f} |", flush=True)
+            panels.append((search.epoch, shared, true, tau.statistic))
+    if args.plot:
+        fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6), dpi=110, squeeze=False)
+        for ax, (epoch, shared, true, tau) in zip(axes[0], panels):
+            ax.scatter(shared, true, s=14, alpha=0.7)
+            ax.set_title(f"supernet epoch {epoch}: Kendall tau {tau:.2f}", fontsize=9)
+            ax.set_xlabel("shared-weight val acc")
+            ax.grid(alpha=0.3)
+        axes[0][0].set_ylabel("retrained test acc")
+        fig.suptitle(f"Does the {args.space} supernet rank {len(cells)} cells as retraining does?", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(args.plot)
+        print(f"plot: {args.plot}")
 
 
 if __name__ == "__main__":
