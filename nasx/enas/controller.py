@@ -6,10 +6,10 @@ and a per-decision linear head gives logits over that decision's options, shaped
 `tanh_constant * tanh(logits / temperature)`. Sampling returns the genotype with the summed
 log-probability and the summed per-step entropy of the choices made (both differentiable).
 
-Op decisions (options that are op names) are squashed harder, by `tanh_constant / op_tanh_reduce`,
-as in the reference code's micro search: the controller can then only lean toward an op, never
-lock it in, so every op's shared weights keep training (under weight sharing, parameter-free ops
-score well early, and a controller that locks them in starves the convs it never samples).
+With `op_tanh_reduce` > 1, op decisions (options that are op names) are bounded by
+`tanh_constant / op_tanh_reduce`, as in the reference code's micro search (1.1 / 2.5): the
+controller can then only lean toward an op, never lock one in, so every op keeps being sampled and
+its shared weights keep training.
 """
 
 from __future__ import annotations
@@ -120,9 +120,9 @@ class Reinforce:
     reward = r(child) + entropy_weight * entropy; the baseline moves first (decay), then the loss
     is -(reward - baseline) * log p(child) + skip_weight * skip KL, minimised with Adam. The skip KL
     (Pham et al.'s macro search: target 0.4, weight 0.8) keeps the controller from wiring every
-    skip connection, which shared weights reward and training from scratch does not. `batch` children are sampled and
-    their losses averaged per update (ENAS code's `controller_num_aggregate`): less variance per
-    step for the same number of rewards.
+    skip connection, which shared weights reward and training from scratch does not. `batch`
+    children are sampled and their losses averaged per update (ENAS code's
+    `controller_num_aggregate`): less variance per step for the same number of rewards.
     """
 
     def __init__(self, controller: Controller, lr: float = 3.5e-4, entropy_weight: float = 1e-4,
