@@ -35,6 +35,25 @@ def test_search_show_resume_inprocess(run_cli, tmp_path):
     assert trials2[:3] == trials  # nothing rewritten
 
 
+def test_resume_after_out_of_order_finishes_reuses_no_trial_id(run_cli, tmp_path):
+    """A killed run's journal can hold trials 0 and 2 but not 1 (1 was still running): resumed
+    proposals must continue after the highest id, never hand out 2 again."""
+    cfg = write_config(tmp_path, budget="3trials", executor="inprocess", strategy="random")
+    run = tmp_path / "run"
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", run)
+    assert rc == 0, err
+    lines = (run / "journal.jsonl").read_text().splitlines()
+    kept = [ln for ln in lines if not (json.loads(ln).get("event") == "trial"
+                                       and json.loads(ln)["id"] == "random-00001")]
+    assert len(kept) == len(lines) - 1
+    (run / "journal.jsonl").write_text("\n".join(kept) + "\n")
+    rc, _, err = run_cli("resume", run, "--budget", "4trials")
+    assert rc == 0, err
+    ids = [t["id"] for t in journal(run)]
+    assert ids[:2] == ["random-00000", "random-00002"]
+    assert len(ids) == 4 and len(set(ids)) == 4 and all(i > "random-00002" for i in ids[2:]), ids
+
+
 def test_failing_candidates_are_recorded_and_search_goes_on(run_cli, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(PLUGINS)
     monkeypatch.setenv("NASX_PLUGINS", "nasx_faults")

@@ -71,7 +71,8 @@ class SearchDriver:
 
     def _replay(self):
         for t in self.run.trials():
-            self.strategy.observe(t.genotype, Result(t.status, t.reason, dict(t.metrics)), t.fidelity, t.meta)
+            self.strategy.observe(t.genotype, Result(t.status, t.reason, dict(t.metrics)), t.fidelity, t.meta,
+                                  trial_id=t.trial_id)
             self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
             self.spent.gpu_seconds += t.wall_seconds * float(t.meta.get("gpus", self.gpus))
             self.spent.cpu_seconds += t.wall_seconds * float(t.meta.get("cpus", self.cpus))

@@ -13,9 +13,9 @@ finished trial in journal order, which must leave it as if it had asked and been
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +76,7 @@ class Strategy(ABC):
         self.objectives = check_objectives(list(objectives))
         self.max_trials = max_trials
         self.options = options
-        self._ids = itertools.count()
+        self._next_id = 0  # proposal ids are "<name>-<n>", n never reused (replayed ids included)
         self.pending: dict[str, Proposal] = {}
         self.history: list[tuple[Genotype, Any]] = []  # (genotype, Result) in the order told
         self._seed_queue = list(seeds or [])
@@ -100,7 +100,7 @@ class Strategy(ABC):
             if out is None:
                 return None
             g, fidelity, meta = out if isinstance(out, tuple) else (out, {}, {})
-        p = Proposal(f"{self.name}-{next(self._ids):05d}", g, dict(fidelity), dict(meta))
+        p = Proposal(self._new_id(), g, dict(fidelity), dict(meta))
         self.pending[p.id] = p
         self.asked += 1
         return p
@@ -113,14 +113,28 @@ class Strategy(ABC):
         self.history.append((p.genotype, result))
         self._learn(p, result)
 
-    def observe(self, genotype: Genotype, result, fidelity: dict | None = None, meta: dict | None = None) -> None:
-        """Replay a finished trial (resume from the journal) as if it had been asked and told."""
+    def observe(self, genotype: Genotype, result, fidelity: dict | None = None, meta: dict | None = None,
+                trial_id: str | None = None) -> None:
+        """Replay a finished trial (resume from the journal) as if it had been asked and told.
+
+        `trial_id` is the id the journal holds: trials finish out of order, so a killed run's journal
+        may hold ids 0, 1, 3 (2 was running); new proposals must continue after 3, not reuse it."""
         if self._seed_queue and self._seed_queue[0].hash == genotype.hash:
             self._seed_queue.pop(0)
-        p = Proposal(f"{self.name}-{next(self._ids):05d}", genotype, dict(fidelity or {}), dict(meta or {}))
+        if trial_id is None:
+            trial_id = self._new_id()
+        else:
+            m = re.fullmatch(rf"{re.escape(self.name)}-(\d+)", trial_id)
+            if m:
+                self._next_id = max(self._next_id, int(m.group(1)) + 1)
+        p = Proposal(trial_id, genotype, dict(fidelity or {}), dict(meta or {}))
         self.pending[p.id] = p
         self.asked += 1
         self.tell(p, result)
+
+    def _new_id(self) -> str:
+        n, self._next_id = self._next_id, self._next_id + 1
+        return f"{self.name}-{n:05d}"
 
     # ---- for subclasses
     @abstractmethod
