@@ -74,9 +74,17 @@ def test_worker_killed_mid_trial(tmp_path):
                 return True
             return False
 
-        assert _wait_for(find_trial_worker, 180, proc), "no trial worker appeared"
-        time.sleep(3)  # let it get into training
-        os.kill(killed, signal.SIGKILL)
+        def kill_a_running_worker():
+            if not find_trial_worker():
+                return False
+            time.sleep(1)  # let it get into training; a short trial may finish meanwhile: try the next
+            try:
+                os.kill(killed, signal.SIGKILL)
+            except ProcessLookupError:
+                return False
+            return True
+
+        assert _wait_for(kill_a_running_worker, 180, proc), "no trial worker could be killed mid-trial"
         out, _ = proc.communicate(timeout=400)
     finally:
         _kill_group(proc)
