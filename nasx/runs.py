@@ -44,13 +44,14 @@ class TrialRecord:
     weights: Path | None = None
     fidelity: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    build: dict = field(default_factory=dict)  # network settings, classes, input size (trial_build)
 
     def to_dict(self) -> dict:
         return {"id": self.trial_id, "genotype": self.genotype.to_dict(), "status": self.status,
                 "reason": self.reason, "metrics": self.metrics, "device_seconds": self.device_seconds,
                 "wall_seconds": self.wall_seconds, "worker": self.worker,
                 "weights": str(self.weights) if self.weights else None, "fidelity": self.fidelity,
-                "meta": self.meta}
+                "meta": self.meta, "build": self.build}
 
 
 def new_run_id(prefix: str = "") -> str:
@@ -145,7 +146,7 @@ class RunDir:
                 device_seconds=float(r.get("device_seconds") or 0.0),
                 wall_seconds=float(r.get("wall_seconds") or 0.0), worker=r.get("worker"),
                 weights=(self.path / w) if w else None, fidelity=r.get("fidelity") or {},
-                meta=r.get("meta") or {}))
+                meta=r.get("meta") or {}, build=r.get("build") or {}))
         return out
 
     def trial(self, trial_id: str) -> TrialRecord:

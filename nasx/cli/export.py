@@ -37,6 +37,16 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
     return from_zoo(zoo, num_classes=num_classes, input_size=size, weights=weights)
 
 
+def _formats(_ctx, _param, values) -> tuple[str, ...]:
+    from ..export.formats import FORMATS
+
+    names = [n.strip().lower() for v in values for n in v.split(",") if n.strip()]
+    bad = [n for n in names if n not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)} (e.g. --format pt2,onnx)")
+    return tuple(dict.fromkeys(names))
+
+
 @click.command("export")
 @click.argument("run_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--rank", type=click.IntRange(1, None), default=None, help="Export the N-th best trial (default 1).")
@@ -50,8 +60,9 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
 @click.option("--input-size", default=None, help="CxHxW (default: from the weights/run, else 3x32x32; zoo: paper's).")
 @click.option("--weights", type=click.Path(dir_okay=False), default=None,
               help="state_dict to ship as weights.pt (--genotype/--zoo); must load strictly.")
-@click.option("--format", "formats", type=click.Choice(["pt2", "onnx"]), multiple=True,
-              help="Also write model.pt2 (torch.export) and/or model.onnx (opset 18); repeatable.")
+@click.option("--format", "formats", multiple=True, callback=_formats, metavar="pt2,onnx",
+              help="Also write model.pt2 (torch.export) and/or model.onnx (opset 18), any batch size; "
+                   "comma-separated or repeated.")
 @click.option("--check/--no-check", default=True, show_default=True,
               help="Run model.py in a fresh `python -I` and compare with the engine (max abs diff <= 1e-5).")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
@@ -77,5 +88,8 @@ def command(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
     else:
         console.print("round-trip check: skipped (--no-check)")
     for name, diff in report.format_diffs.items():
-        console.print(f"{name}: max abs diff {diff:.3g} against the engine")
+        acc = report.format_inputs[name]
+        hw = "any height x width" if acc["height_width"] == "dynamic" else "x".join(map(str, acc["height_width"]))
+        console.print(f"{name}: {acc['file']} takes any batch size, {hw}; max abs diff {diff:.3g} against the "
+                      f"engine at batches {', '.join(map(str, acc['checked_batches']))}")
     return 0

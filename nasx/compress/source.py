@@ -46,15 +46,24 @@ def train_zoo(name: str, dataset: Dataset, epochs: int, lr: float = 0.05, device
 
 
 def _origin(path: Path) -> dict:
+    """Where a trained network came from, so `--export` can rebuild the same architecture (with the
+    same network settings) around the compressed weights."""
     if (path / "model.py").is_file():
         try:
             obj = json.loads((path / "genotype.json").read_text())
         except (OSError, ValueError):
             return {"kind": "export", "folder": str(path)}
-        return {"kind": "zoo", "zoo": obj["zoo"]} if "zoo" in obj else {"kind": "genotype", "genotype": obj}
+        if "zoo" in obj:
+            return {"kind": "zoo", "zoo": obj["zoo"]}
+        try:
+            build = json.loads((path / "metrics.json").read_text())["source"]["build"]
+            network = dict(build.get("network") or {})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            network = {}
+        return {"kind": "genotype", "genotype": obj, "network": network}
     from ..runs import RunDir
 
-    return {"kind": "genotype", "genotype": RunDir.open(path).best(1).genotype.to_dict()}
+    return {"kind": "run", "run": str(path.resolve()), "trial": RunDir.open(path).best(1).trial_id}
 
 
 def resolve(spec: str, dataset: Dataset, epochs: int, device: str = "auto", log=_nothing,
@@ -92,15 +101,19 @@ def _check_shape(model: nn.Module, dataset: Dataset) -> None:
 
 def export_weights(origin: dict, weights: Path, dataset: Dataset, out: Path) -> Path:
     """Export the architecture with the (decompressed) `weights` through nasx.export, into `out`."""
-    from ..export import from_genotype, from_zoo, write_export
+    from ..export import from_genotype, from_run, from_zoo, write_export
 
     size = tuple(dataset.input_shape)
     if origin["kind"] == "zoo":
         ex = from_zoo(origin["zoo"], num_classes=dataset.num_classes, input_size=size, weights=weights)
+    elif origin["kind"] == "run":
+        ex = from_run(origin["run"], trial=origin["trial"], num_classes=dataset.num_classes, input_size=size,
+                      weights=weights)
     elif origin["kind"] == "genotype":
         gfile = weights.parent / "genotype.json"
         gfile.write_text(json.dumps(origin["genotype"], indent=1) + "\n")
-        ex = from_genotype(gfile, num_classes=dataset.num_classes, input_size=size, weights=weights)
+        ex = from_genotype(gfile, num_classes=dataset.num_classes, input_size=size, weights=weights,
+                           network=origin.get("network"))
     else:
         raise NasxError(f"cannot re-export {origin.get('folder')}: its genotype.json is missing")
     write_export(ex, out, force=True)

@@ -21,6 +21,7 @@ from ..evaluate import Task, train_and_evaluate
 from ..evaluate.failures import describe
 from ..execute.trial import _dataset, _space
 from ..genotype import canonical_json, parse_genotype_obj
+from ..trial_build import build_record
 from .options import EnasOptions
 from .plots import enas_plot
 from .trainer import EnasSearch
@@ -93,7 +94,8 @@ def run_enas(spec: dict, report=None) -> dict:
         wall = time.time() - t0 + before
         return {"status": status, "reason": reason, "metrics": metrics or {}, "wall_seconds": wall,
                 "device_seconds": trial_device_seconds(wall, cpus, gpus), "cpus": cpus, "gpus": gpus,
-                "worker": worker, "weights": None, "genotype": genotype}
+                "worker": worker, "weights": None, "genotype": genotype,
+                "build": build_record(spec.get("network"), dataset, task.data)}
 
     before = 0.0
     try:

@@ -128,6 +128,7 @@ class SearchDriver:
             "device_seconds": device_seconds, "wall_seconds": wall, "worker": outcome.get("worker"),
             "weights": outcome.get("weights"), "fidelity": p.fidelity, "meta": meta,
             "started_at": started, "finished_at": time.time(),
+            "build": {"network": dict(self.cfg.network or {}), **(outcome.get("build") or {})},
         })
         self.strategy.tell(p, Result(status, outcome.get("reason"), metrics))
         self.spent.add_trial(wall, self.cpus, self.gpus)

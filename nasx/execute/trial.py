@@ -19,6 +19,7 @@ import torch
 from ..budget import trial_device_seconds
 from ..evaluate import Task, train_and_evaluate
 from ..genotype import parse_genotype_obj
+from ..trial_build import build_record
 
 
 @lru_cache(maxsize=4)
@@ -86,4 +87,5 @@ def train_trial(spec: dict, report=None) -> dict:
         "status": result_d["status"], "reason": result_d.get("reason"), "metrics": result_d.get("metrics") or {},
         "wall_seconds": wall, "device_seconds": trial_device_seconds(wall, cpus, gpus),
         "cpus": cpus, "gpus": gpus, "worker": f"{socket.gethostname()}:{os.getpid()}", "weights": weights,
+        "build": build_record(spec.get("network"), dataset, task.data),
     }

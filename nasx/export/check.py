@@ -66,7 +66,7 @@ def run_child(folder: Path, state: dict, x: torch.Tensor, y: torch.Tensor) -> di
         case = Path(tmp) / "case.pt"
         torch.save({"state": state, "x": x, "y": y}, case)
         try:
-            proc = subprocess.run([sys.executable, "-I", "-B", "-c", CHILD, str(folder), str(case)],
+            proc = subprocess.run([sys.executable, "-I", "-B", "-c", CHILD, str(Path(folder).resolve()), str(case)],
                                   check=False, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise NasxError(f"round-trip check timed out after {TIMEOUT_S} s") from None

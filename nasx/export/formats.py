@@ -1,8 +1,9 @@
 """Extra export formats (`--format pt2`, `--format onnx`): a registry of writers, each self-checking.
 
-Each writer saves the engine model (eval mode, weights loaded) for the fixed example input, reloads
-what it wrote with the format's own runtime and compares outputs, so a format that silently
-changes the numbers fails the export instead of shipping.
+Each writer saves the engine model (eval mode, weights loaded) with a dynamic batch dimension, and
+dynamic height/width where the network allows it (else the trained size), reloads what it wrote
+with the format's own runtime and compares outputs at batch 2, 1 and 7, so a file that silently
+changes the numbers, or only takes the example's batch size, fails the export instead of shipping.
 """
 
 from __future__ import annotations
@@ -22,12 +23,22 @@ from ..errors import NasxError
 from .check import TOLERANCE, example_input, reference
 
 ONNX_OPSET = 18
+CHECK_BATCHES = (2, 1, 7)  # the example's batch, then a single image and an odd batch
+
+
+@dataclass(frozen=True)
+class Written:
+    """A written file: `run(x)` evaluates it with the format's own runtime; `spatial` says whether
+    height and width are dynamic (False: only the trained size is accepted)."""
+
+    run: Callable[[torch.Tensor], torch.Tensor]
+    spatial: bool
 
 
 @dataclass(frozen=True)
 class Format:
     filename: str
-    write: Callable[[nn.Module, torch.Tensor, Path], torch.Tensor]  # -> outputs of the reloaded file
+    write: Callable[[nn.Module, torch.Tensor, Path], Written]
     tolerance: float = TOLERANCE
 
 
@@ -41,24 +52,66 @@ def register_format(name: str, filename: str, tolerance: float = TOLERANCE):
     return deco
 
 
+def _shape_specs():
+    """Dynamic-shape specs to try in order: batch + spatial (AUTO: kept dynamic only where the
+    network allows), then batch alone. The batch dimension must always stay dynamic."""
+    from torch.export import Dim
+
+    return (({0: Dim.DYNAMIC, 2: Dim.AUTO, 3: Dim.AUTO},), ({0: Dim.DYNAMIC},))
+
+
+def _first_working(export_one, specs):
+    errors = []
+    for spec in specs:
+        try:
+            return export_one(spec)
+        except Exception as exc:  # noqa: BLE001 - try the next, stricter spec
+            errors.append(exc)
+    raise errors[-1]
+
+
+def _is_symbolic(dim) -> bool:
+    return not isinstance(dim, int)
+
+
 @register_format("pt2", "model.pt2")
-def write_pt2(model: nn.Module, x: torch.Tensor, path: Path) -> torch.Tensor:
-    program = torch.export.export(model, (x,))
+def write_pt2(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
+    program = _first_working(lambda spec: torch.export.export(model, (x,), dynamic_shapes=spec), _shape_specs())
     torch.export.save(program, str(path))
-    with torch.no_grad():
-        return torch.export.load(str(path)).module()(x)
+    loaded = torch.export.load(str(path))
+    shape = next(n.meta["val"].shape for n in loaded.graph.nodes if n.op == "placeholder"
+                 and n.name not in loaded.graph_signature.inputs_to_parameters
+                 and n.name not in loaded.graph_signature.inputs_to_buffers)
+    if not _is_symbolic(shape[0]):
+        raise NasxError("--format pt2: torch.export fixed the batch size")
+    module = loaded.module()
+
+    def run(xb):
+        with torch.no_grad():
+            return module(xb)
+    return Written(run, _is_symbolic(shape[2]) and _is_symbolic(shape[3]))
 
 
 @register_format("onnx", "model.onnx")
-def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> torch.Tensor:
+def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
     try:
         import onnxruntime as ort
     except ImportError:
         raise NasxError("--format onnx needs onnx, onnxscript and onnxruntime: pip install 'nasx[onnx]'") from None
-    torch.onnx.export(model, (x,), str(path), input_names=["input"], output_names=["logits"],
-                      opset_version=ONNX_OPSET, external_data=False, verbose=False)
+
+    def export_one(spec):
+        torch.onnx.export(model, (x,), str(path), input_names=["input"], output_names=["logits"],
+                          opset_version=ONNX_OPSET, external_data=False, verbose=False, dynamic_shapes=spec)
+    _first_working(export_one, _shape_specs())
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return torch.from_numpy(session.run(None, {"input": x.numpy()})[0])
+    shape = session.get_inputs()[0].shape  # ints for fixed dimensions, names for dynamic ones
+    if isinstance(shape[0], int):
+        raise NasxError("--format onnx: the exporter fixed the batch size")
+
+    def run(xb):
+        return torch.from_numpy(session.run(None, {"input": xb.numpy()})[0])
+    return Written(run, not isinstance(shape[2], int) and not isinstance(shape[3], int))
+
 
 
 @contextlib.contextmanager
@@ -77,23 +130,34 @@ def _quiet():
                 lg.setLevel(level)
 
 
-def write_format(name: str, model: nn.Module, input_size, folder: Path) -> tuple[str, float]:
-    """Write format `name` into `folder`; returns (file name, max abs diff vs the engine)."""
+@dataclass
+class FormatReport:
+    filename: str
+    max_abs_diff: float  # over the checked batches
+    batches: tuple[int, ...]
+    spatial_dynamic: bool
+
+
+def write_format(name: str, model: nn.Module, input_size, folder: Path) -> FormatReport:
+    """Write format `name` into `folder`, checked against the engine at every batch of CHECK_BATCHES."""
     if name not in FORMATS:
         raise NasxError(f"unknown export format {name!r}; known: {', '.join(FORMATS)}")
     fmt = FORMATS[name]
     model.eval()
-    x = example_input(input_size)
-    y = reference(model, x)
+    x = example_input(input_size, CHECK_BATCHES[0])
     try:
         with _quiet():
-            out = fmt.write(model, x, folder / fmt.filename)
+            written = fmt.write(model, x, folder / fmt.filename)
+            diff = 0.0
+            for b in CHECK_BATCHES:
+                xb = example_input(input_size, b)
+                out = written.run(xb)
+                diff = max(diff, float((out.double() - reference(model, xb)).abs().max()))
     except NasxError:
         raise
     except Exception as exc:  # noqa: BLE001 - exporter failures become one line
         msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise NasxError(f"--format {name} failed: {type(exc).__name__}: {msg}") from None
-    diff = float((out - y).abs().max())
     if not diff <= fmt.tolerance:
         raise NasxError(f"--format {name}: the exported file differs from the engine by {diff:.3g}")
-    return fmt.filename, diff
+    return FormatReport(fmt.filename, diff, CHECK_BATCHES, written.spatial)

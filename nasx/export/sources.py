@@ -139,13 +139,21 @@ def _genotype_exportable(space, g: Genotype, state, num_classes, input_size, tit
 
 
 def from_genotype(path: str | Path, space: str | None = None, num_classes: int | None = None,
-                  input_size=None, weights: str | Path | None = None) -> Exportable:
+                  input_size=None, weights: str | Path | None = None, network: dict | None = None) -> Exportable:
+    """A genotype file; `network` overrides the space's network settings (widths, depths) as a run's
+    `network:` does; by default those recorded by `nasx train` beside `weights` (metrics.json)."""
     from ..spaces import get_space
 
     g = read_genotype_file(path, space)
     sp = get_space(space) if space else get_space(g.space)
+    if network is None and weights:
+        recorded = (_sibling(Path(weights)).get("build") or {}).get("network")
+        network = recorded if isinstance(recorded, dict) else None
+    if network:
+        sp = sp.with_network(**network)
     state = load_state(weights) if weights else None
-    info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None}
+    info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None,
+            "build": {"space": sp.name, "network": dict(network or {})}}
     metrics = _sibling(Path(weights)).get("metrics") if weights else None
     return _genotype_exportable(sp, g, state, num_classes, input_size,
                                 f"{sp.name} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
@@ -154,29 +162,29 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
 
 
 def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = None,
-             num_classes: int | None = None, input_size=None) -> Exportable:
+             num_classes: int | None = None, input_size=None, weights: str | Path | None = None) -> Exportable:
+    """A run's trial, rebuilt with the settings it was trained with (`nasx.trial_build`); `weights`
+    replaces the trial's own weights file (e.g. compressed ones)."""
     from ..runs import RunDir
-    from ..spaces import get_space
+    from ..trial_build import trial_build
 
     run = RunDir.open(run_dir)
     rec = run.trial(trial) if trial is not None else run.best(rank or 1)
+    wfile = Path(weights) if weights else rec.weights
     state = None
-    if rec.weights is not None:
-        if not rec.weights.is_file():
-            raise NasxError(f"trial {rec.trial_id}: weights file {rec.weights} is missing")
-        state = load_state(rec.weights)
+    if wfile is not None:
+        if not wfile.is_file():
+            raise NasxError(f"trial {rec.trial_id}: weights file {wfile} is missing")
+        state = load_state(wfile)
     g = rec.genotype
-    cfg = run.config()
-    if input_size is None:
-        size = cfg.get("input_size") or (cfg.get("task") or {}).get("input_size") if isinstance(cfg, dict) else None
-        if isinstance(size, (list, tuple)) and len(size) == 3:
-            input_size = tuple(int(v) for v in size)
+    tb = trial_build(run, rec)
     where = f"run {run.path.name}, trial {rec.trial_id}" + (f" (rank {rank or 1})" if trial is None else "")
     info = {"kind": "run", "run": str(run.path), "trial": rec.trial_id, "rank": None if trial else (rank or 1),
-            "weights": str(rec.weights) if rec.weights else None}
-    return _genotype_exportable(get_space(g.space), g, state, num_classes, input_size,
+            "weights": str(wfile) if wfile else None, "build": tb.to_dict(), "build_source": tb.source}
+    return _genotype_exportable(tb.space_obj(), g, state, num_classes or tb.num_classes,
+                                tuple(input_size) if input_size else tb.input_size,
                                 f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,
-                                weights_path=rec.weights)
+                                weights_path=wfile)
 
 
 def from_zoo(name: str, num_classes: int | None = None, input_size=None,

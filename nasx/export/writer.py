@@ -32,6 +32,7 @@ class Report:
     weights: bool
     check_diff: float | None = None
     format_diffs: dict = field(default_factory=dict)
+    format_inputs: dict = field(default_factory=dict)  # format -> the input shapes its file accepts
 
 
 def prepare_target(out: Path, force: bool) -> None:
@@ -70,8 +71,14 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
         if check:
             report.check_diff = round_trip(tmp, ex.model, ex.input_size)
         for name in dict.fromkeys(formats):
-            _, diff = write_format(name, ex.model, ex.input_size, tmp)
-            report.format_diffs[name] = diff
+            fr = write_format(name, ex.model, ex.input_size, tmp)
+            report.format_diffs[name] = fr.max_abs_diff
+            report.format_inputs[name] = {"file": fr.filename, "batch": "dynamic", "checked_batches": list(fr.batches),
+                                          "height_width": "dynamic" if fr.spatial_dynamic else list(ex.input_size[1:])}
+        if report.format_inputs:  # what each deployment file accepts, beside the trained input size
+            m = _metrics(ex)
+            m["formats"] = report.format_inputs
+            (tmp / "metrics.json").write_text(json.dumps(m, indent=1, default=str) + "\n")
         report.files = sorted(p.name for p in tmp.iterdir())
         move_into_place(tmp, out)
         ok = True
