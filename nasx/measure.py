@@ -33,7 +33,9 @@ def parse_input_size(text: str | tuple | list) -> tuple[int, int, int]:
 
 
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    """Parameters, without an auxiliary head's (as the NAS papers and DARTS's count_parameters_in_MB)."""
+    return sum(p.numel() for n, p in model.named_parameters()
+               if (p.requires_grad or not trainable_only) and "auxiliary" not in n)
 
 
 def _example(model: nn.Module, input_size, batch: int = 1) -> torch.Tensor:

@@ -3,9 +3,13 @@
 Convention: conv ops are ReLU-Conv-BN (pre-activation, as in NASNet/PNAS/DARTS and NAS-Bench-201),
 so a cell's sum of op outputs is un-rectified and the next op rectifies it. Every op accepts any
 `c_in`, `c_out` and a stride of 1 or 2; pooling and identity ops add a 1x1 ReLU-Conv-BN projection
-(or a factorized reduce) only when the shape actually changes. A depthwise-separable conv here is
-one depthwise + one pointwise conv (not NASNet's twice-stacked variant), so its parameter count is
-the textbook k*k*M + M*N.
+(or a factorized reduce) only when the shape actually changes.
+
+`sep_conv_KxK` is the published NAS op (NASNet, PNAS, AmoebaNet, DARTS, ENAS micro): ReLU-depthwise-
+pointwise-BN stacked twice, the first with the stride (DARTS `operations.SepConv`). Until ops
+version 2 it was stacked once; that op lives on as `sep_conv_KxK_single`, and runs journaled before
+version 2 read their `sep_conv_KxK` as `sep_conv_KxK_single` (LEGACY_V1), so old weights still load.
+`dil_conv_KxK` is stacked once, as in DARTS.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import torch
 from torch import nn
 
 from .errors import GenotypeError
+
+OPS_VERSION = 2  # journaled with every trial: what the op names meant when it was trained
+# ops whose meaning changed in version 2 -> the op that means what they meant in version 1
+LEGACY_V1 = {f"sep_conv_{k}x{k}": f"sep_conv_{k}x{k}_single" for k in (3, 5, 7)}
+_MODERN = {v: k for k, v in LEGACY_V1.items()}
 
 OpFactory = Callable[[int, int, int, bool], nn.Module]
 _OPS: dict[str, OpFactory] = {}
@@ -45,6 +54,23 @@ def op_doc(name: str) -> str:
 
 def has_op(name: str) -> bool:
     return name in _OPS
+
+
+def op_allowed(name: str, space_ops) -> bool:
+    """`name` may appear in a genotype of a space with `space_ops`: listed, or the legacy (version 1)
+    form of a listed op, so runs trained before a change of meaning stay readable."""
+    return name in space_ops or _MODERN.get(name) in space_ops
+
+
+def legacy_ops_v1(obj):
+    """A genotype description with every op renamed to what it meant in ops version 1."""
+    if isinstance(obj, str):
+        return LEGACY_V1.get(obj, obj)
+    if isinstance(obj, list):
+        return [legacy_ops_v1(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: legacy_ops_v1(v) for k, v in obj.items()}
+    return obj
 
 
 def create_op(name: str, c_in: int, c_out: int, stride: int = 1, affine: bool = True) -> nn.Module:
@@ -96,6 +122,13 @@ class SepConv(nn.Sequential):
             nn.Conv2d(c_in, c_out, 1, bias=False),
             nn.BatchNorm2d(c_out, affine=affine),
         )
+
+
+class StackedSepConv(nn.Sequential):
+    """The published separable conv: SepConv(stride) then SepConv(1), c_in channels in between."""
+
+    def __init__(self, c_in, c_out, k, stride, affine=True):
+        super().__init__(SepConv(c_in, c_in, k, stride, affine=affine), SepConv(c_in, c_out, k, 1, affine=affine))
 
 
 class FactorizedReduce(nn.Module):
@@ -170,16 +203,20 @@ register_op("skip_connect", "NAS-Bench-201 skip: identity, factorized reduce whe
 register_op("none", "NAS-Bench-201 none: zeros")(lambda ci, co, s, a: Zero(ci, co, s))
 register_op("conv_1x3_3x1", "1x3 then 3x1 conv")(lambda ci, co, s, a: FactorizedConv(ci, co, 3, s, a))
 register_op("conv_1x7_7x1", "1x7 then 7x1 conv")(lambda ci, co, s, a: FactorizedConv(ci, co, 7, s, a))
-register_op("dil_conv_3x3", "3x3 depthwise-separable conv, dilation 2")(
-    lambda ci, co, s, a: SepConv(ci, co, 3, s, dilation=2, affine=a))
+for _k in (3, 5):
+    register_op(f"dil_conv_{_k}x{_k}", f"{_k}x{_k} depthwise-separable conv, dilation 2 (DARTS DilConv)")(
+        lambda ci, co, s, a, _k=_k: SepConv(ci, co, _k, s, dilation=2, affine=a))
 register_op("avg_pool_3x3", "3x3 average pool")(lambda ci, co, s, a: Pool("avg", 3, ci, co, s, a))
 for _k in (3, 5, 7):
     register_op(f"max_pool_{_k}x{_k}", f"{_k}x{_k} max pool")(
         lambda ci, co, s, a, _k=_k: Pool("max", _k, ci, co, s, a))
-    register_op(f"sep_conv_{_k}x{_k}", f"{_k}x{_k} depthwise-separable conv")(
+    register_op(f"sep_conv_{_k}x{_k}", f"{_k}x{_k} depthwise-separable conv, stacked twice (NASNet/DARTS)")(
+        lambda ci, co, s, a, _k=_k: StackedSepConv(ci, co, _k, s, affine=a))
+    register_op(f"sep_conv_{_k}x{_k}_single", f"{_k}x{_k} depthwise-separable conv, once (ops version 1)")(
         lambda ci, co, s, a, _k=_k: SepConv(ci, co, _k, s, affine=a))
 register_op("conv_1x1", "1x1 conv")(lambda ci, co, s, a: ReLUConvBN(ci, co, 1, s, 0, affine=a))
 register_op("conv_3x3", "3x3 conv")(lambda ci, co, s, a: ReLUConvBN(ci, co, 3, s, 1, affine=a))
+register_op("conv_5x5", "5x5 conv (ENAS macro space)")(lambda ci, co, s, a: ReLUConvBN(ci, co, 5, s, 2, affine=a))
 register_op("nor_conv_1x1", "NAS-Bench-201 1x1 ReLU-Conv-BN")(
     lambda ci, co, s, a: ReLUConvBN(ci, co, 1, s, 0, affine=a))
 register_op("nor_conv_3x3", "NAS-Bench-201 3x3 ReLU-Conv-BN")(

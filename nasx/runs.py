@@ -140,13 +140,14 @@ class RunDir:
             if r.get("event", "trial") != "trial":
                 continue
             w = r.get("weights")
+            build = r.get("build") or {}
             out.append(TrialRecord(
-                trial_id=r["id"], genotype=parse_genotype_obj(r["genotype"]), status=r["status"],
+                trial_id=r["id"], genotype=parse_genotype_obj(as_trained(r["genotype"], build)), status=r["status"],
                 reason=r.get("reason"), metrics=r.get("metrics") or {},
                 device_seconds=float(r.get("device_seconds") or 0.0),
                 wall_seconds=float(r.get("wall_seconds") or 0.0), worker=r.get("worker"),
                 weights=(self.path / w) if w else None, fidelity=r.get("fidelity") or {},
-                meta=r.get("meta") or {}, build=r.get("build") or {}))
+                meta=r.get("meta") or {}, build=build))
         return out
 
     def trial(self, trial_id: str) -> TrialRecord:
@@ -191,6 +192,17 @@ class RunDir:
         for i, t in enumerate(self.leaderboard()[:5], start=1):
             (best / f"rank{i}.genotype.json").write_text(t.genotype.to_json(indent=1))
         return path
+
+
+def as_trained(genotype: dict, build: dict) -> dict:
+    """The genotype in today's op names for the network it was trained as: a trial journaled before
+    ops version 2 (no `ops_version` in its build record) read `sep_conv_KxK` as one stack, today's
+    `sep_conv_KxK_single` (see nasx.ops.LEGACY_V1)."""
+    from .ops import OPS_VERSION, legacy_ops_v1
+
+    if int(build.get("ops_version", 1)) < OPS_VERSION:
+        return legacy_ops_v1(genotype)
+    return genotype
 
 
 def _jsonable(o):

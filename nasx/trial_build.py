@@ -51,8 +51,10 @@ class TrialBuild:
 
 def build_record(network: dict | None, dataset, data: str | None = None) -> dict:
     """The `"build"` entry a trial runner returns for the journal."""
+    from .ops import OPS_VERSION
+
     return {"network": dict(network or {}), "num_classes": int(dataset.num_classes),
-            "input_size": [int(v) for v in dataset.input_shape], "data": data}
+            "input_size": [int(v) for v in dataset.input_shape], "data": data, "ops_version": OPS_VERSION}
 
 
 def _size(value) -> tuple[int, int, int] | None:
@@ -87,16 +89,17 @@ def _from_config(run) -> dict:
 def trial_build(run, record) -> TrialBuild:
     """The settings `record` (a runs.TrialRecord) of `run` was trained with."""
     own = record.build if isinstance(getattr(record, "build", None), dict) else {}
-    found = dict(own) if own else _from_config(run)
+    complete = bool(own.get("num_classes")) and _size(own.get("input_size")) is not None
+    found = dict(own) if complete else {**_from_config(run), **{k: v for k, v in own.items() if v}}
     network = found.get("network") or {}
     if not isinstance(network, dict):
         raise NasxError(f"run {run.path.name}, trial {record.trial_id}: network settings {network!r} are not a mapping")
     size = _size(found.get("input_size"))
     classes = found.get("num_classes")
-    source = "journal" if own else ("config" if classes or size else "defaults")
+    source = "journal" if complete else ("config" if classes or size else "defaults")
     # Older runs: the weights' own shapes are the facts (classes, input channels); the config's data
-    # gives the image size. A journaled build is consistent by construction and is used as it is.
-    if source == "config" and record.weights is not None and record.weights.is_file():
+    # gives the image size. A complete journaled build is consistent by construction and is used as it is.
+    if not complete and record.weights is not None and record.weights.is_file():
         from .export.sources import infer_shape, load_state
 
         g = record.genotype

@@ -21,6 +21,7 @@ import nasx
 from nasx.export import from_genotype, from_zoo, write_export
 from nasx.export.check import example_input
 from nasx.export.codegen import SPACE_EMITTERS
+from nasx.ops import OPS_VERSION
 from nasx.runs import RunDir
 from nasx.spaces import get_space, space_names
 
@@ -248,13 +249,31 @@ def _make_run(path: Path, space, genotypes, with_weights=(True,)):
     for i, (g, keep) in enumerate(zip(genotypes, with_weights)):
         tid = f"t{i}"
         rec = {"event": "trial", "id": tid, "genotype": g.to_dict(), "status": "ok",
-               "metrics": {"val_acc": 0.9 - 0.1 * i, "params": 1}, "device_seconds": 1.0, "weights": None}
+               "metrics": {"val_acc": 0.9 - 0.1 * i, "params": 1}, "device_seconds": 1.0, "weights": None,
+               "build": {"ops_version": OPS_VERSION}}
         if keep:
             model = space.build(g, NUM_CLASSES, (1, 8, 8))
             torch.save(_perturbed(model), run.trial_dir(tid) / "weights.pt")
             rec["weights"] = f"trials/{tid}/weights.pt"
         run.append(rec)
     return run
+
+
+def test_a_run_trained_before_ops_version_2_exports_as_trained(tmp_path, tiny_space, run_cli):
+    """A journal line without `ops_version` was trained when sep_conv_3x3 was stacked once: it reads
+    back as sep_conv_3x3_single, its weights load, and model.py builds the single-stack op."""
+    g = tiny_space.genotype({"normal": [[0, "sep_conv_3x3", 1, "identity"], [1, "sep_conv_3x3", 2, "max_pool_3x3"]],
+                             "reduce": [[0, "sep_conv_3x3", 1, "avg_pool_3x3"], [0, "identity", 2, "sep_conv_3x3"]]})
+    old = tiny_space.genotype(json.loads(json.dumps(g.data).replace('"sep_conv_3x3"', '"sep_conv_3x3_single"')))
+    run = RunDir.create(tmp_path / "run", {"space": tiny_space.name, "data": "digits"})
+    torch.save(_perturbed(tiny_space.build(old, NUM_CLASSES, (1, 8, 8))), run.trial_dir("t0") / "weights.pt")
+    run.append({"event": "trial", "id": "t0", "genotype": g.to_dict(), "status": "ok", "metrics": {"val_acc": 0.5},
+                "device_seconds": 1.0, "weights": "trials/t0/weights.pt"})
+    assert RunDir.open(run.path).trial("t0").genotype == old
+    rc, _out, err = run_cli("export", run.path, "--input-size", "1x8x8", "--out", tmp_path / "exp")
+    assert rc == 0, err
+    text = (tmp_path / "exp" / "model.py").read_text()
+    assert "SepConv(c, c, 3, 1)" in text and "StackedSepConv" not in text
 
 
 def test_export_from_a_run_directory_with_the_builtin_check(tmp_path, tiny_space, run_cli):

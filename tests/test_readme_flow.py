@@ -83,7 +83,7 @@ def test_export_with_deployment_formats_matches_the_trial(demo_run):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["input_size"] == [1, 8, 8]
     assert metrics["formats"]["onnx"]["batch"] == "dynamic" and metrics["formats"]["pt2"]["batch"] == "dynamic"
-    best = sorted((t for t in journal(run) if t["status"] == "ok"), key=lambda t: -t["metrics"]["val_acc"])[0]
+    best = min((t for t in journal(run) if t["status"] == "ok"), key=lambda t: -t["metrics"]["val_acc"])
     assert metrics["source"]["trial"] == best["id"]
 
     import nasx
@@ -126,7 +126,7 @@ def test_compress_and_visualize_read_the_run(demo_run):
 
 
 def test_train_takes_the_runs_settings(demo_run):
-    home, run, _cfg = demo_run
+    home, _run, _cfg = demo_run
     rc, out, err = _nasx("train", "--genotype", "runs/demo/best/rank1.genotype.json", "--epochs", "1",
                          "--out", "retrained", cwd=home)
     assert rc == 0, out + err

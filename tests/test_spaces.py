@@ -115,7 +115,12 @@ def test_hash_is_stable_across_processes():
     (lambda d: d["reduce"].pop(), "different block counts"),
     (lambda d: d["normal"][0].__setitem__(0, -1), "dangling"),
     (lambda d: d["normal"].__setitem__(0, [0, "identity"]), "a block is"),
-    (lambda d: d.pop("reduce"), "exactly the keys"),
+    (lambda d: d.pop("reduce"), "needs the keys"),
+    (lambda d: d.__setitem__("normal_concat", []), "non-empty list"),
+    (lambda d: d.__setitem__("normal_concat", [2, 9]), "state 9 does not exist"),
+    (lambda d: d.__setitem__("reduce_concat", [3, 3]), "names a state twice"),
+    (lambda d: d.__setitem__("reduce_concat", ["2"]), "does not exist"),
+    (lambda d: d.__setitem__("extra_concat", [2]), "needs the keys"),
 ])
 def test_bad_genotypes_get_precise_errors(mutate, message):
     d = get_space("cells").sample(3).to_dict()
@@ -158,3 +163,18 @@ def test_encode_and_mutate():
         assert 2 <= diff <= 8  # one decision changed (two entries); canonical pair reordering may move a block's four
     nb = get_space("nb201")
     assert nb.encoding_size == 30
+
+
+def test_concat_lists_shape_the_cell_output_and_default_to_all_blocks():
+    sp = get_space("cells")
+    g = sp.sample(5)
+    blocks = len(g.data["normal"])
+    same = sp.genotype({**g.data, "normal_concat": list(range(2 + blocks - 1, 1, -1))})
+    assert same == g and same.hash == g.hash  # the default (all blocks, any order) is dropped
+    sub = sp.genotype({**g.data, "normal_concat": [6, 4], "reduce_concat": [3, 4, 6]})
+    assert sub.data["normal_concat"] == [4, 6] and sub.hash != g.hash
+    full, part = sp.build(g, 10, (3, 16, 16)), sp.build(sub, 10, (3, 16, 16))
+    c = sp.settings.channels
+    assert full.cells[0].c_out == c * blocks and part.cells[0].c_out == 2 * c
+    assert part.cells[1].c_out == 3 * 2 * c  # the reduction cell doubles the channels
+    assert part(torch.randn(2, 3, 16, 16)).shape == (2, 10)

@@ -125,6 +125,7 @@ def command(genotype_file, run_dir, trial, space, data, epochs, batch_size, lr, 
     from ..evaluate import Task, train_and_evaluate
     from ..export.safety import read_genotype_file
     from ..export.writer import prepare_target
+    from ..ops import OPS_VERSION
     from ..spaces import get_space
     from ..trial_build import trial_build
 
@@ -175,7 +176,7 @@ def command(genotype_file, run_dir, trial, space, data, epochs, batch_size, lr, 
         raise NasxError(f"training {result.status}: {result.reason}")
     record = {"metrics": result.metrics, "task": task.to_dict(), "genotype": g.to_dict(), "hash": g.hash,
               "data": dataset.name, "num_classes": dataset.num_classes, "input_size": list(dataset.input_shape),
-              "weights": "weights.pt", "build": {"space": g.space, "network": network,
+              "weights": "weights.pt", "build": {"space": g.space, "network": network, "ops_version": OPS_VERSION,
                                                  "num_classes": dataset.num_classes,
                                                  "input_size": list(dataset.input_shape), "data": data},
               "from_run": {"run": str(run.path), "trial": rec.trial_id} if run is not None else None}

@@ -16,6 +16,7 @@ from ..budget import Budget, Spend, allows
 from ..config import SearchConfig
 from ..errors import ConfigError
 from ..evaluate import Result
+from ..ops import OPS_VERSION
 from ..runs import RunDir
 from ..spaces import get_space
 from ..strategies import create_strategy
@@ -128,7 +129,8 @@ class SearchDriver:
             "device_seconds": device_seconds, "wall_seconds": wall, "worker": outcome.get("worker"),
             "weights": outcome.get("weights"), "fidelity": p.fidelity, "meta": meta,
             "started_at": started, "finished_at": time.time(),
-            "build": {"network": dict(self.cfg.network or {}), **(outcome.get("build") or {})},
+            "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION,
+                      **(outcome.get("build") or {})},
         })
         self.strategy.tell(p, Result(status, outcome.get("reason"), metrics))
         self.spent.add_trial(wall, self.cpus, self.gpus)

@@ -72,88 +72,58 @@ def _needs(codes) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- cells (NASNet / PNAS)
 
-def _cell_class(name: str, what: str, blocks: list, reduction: bool):
-    """One cell type with its ops written out; forward names states s0, s1, b0, b1, ..."""
-    states = ["s0", "s1"] + [f"b{j}" for j in range(len(blocks))]
-    codes, op_lines, fwd = [], [], []
-    for j, (ia, oa, ib, ob) in enumerate(blocks):
-        terms = []
-        for inp, op in ((ia, oa), (ib, ob)):
-            bounded_int(inp, "block input", 0, j + 1)
-            code = emit_op(op_name(op), 2 if reduction and inp < 2 else 1)
-            codes.append(code)
-            op_lines.append(f"            {code.expr},  # block {j}: {op} on {states[inp]}")
-            terms.append(f"self.ops[{len(op_lines) - 1}]({states[inp]})")
-        fwd.append(f"        b{j} = {' + '.join(terms)}")
-    outs = ", ".join(states[2:])
-    src = f'''class {name}(nn.Module):
-    """{what}: {len(blocks)} blocks, each the sum of two ops on earlier states, all concatenated."""
-
-    def __init__(self, c_pp: int, c_p: int, c: int, reduction_prev: bool):
-        super().__init__()
-        self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
-        self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
-        self.ops = nn.ModuleList([
-{chr(10).join(op_lines)}
-        ])
-
-    def forward(self, s0, s1):
-        s0, s1 = self.pre0(s0), self.pre1(s1)
-{chr(10).join(fwd)}
-        return torch.cat([{outs}], dim=1)
-'''
-    return src, codes
-
-
 @register_space_emitter("cells")
 def emit_cells(space, genotype: Genotype) -> Generated:
-    s = space.settings
+    """The engine's own builder (`nasx.spaces.cell_network`), vendored, with the genotype and the
+    settings as JSON literals and a `make_op` that spells out each op the genotype uses."""
+    import json
+
+    from ..spaces.cell_network import SKELETONS
+    from .zoo import literal
+
+    s = space.settings.as_dict()
+    for key, high in (("channels", MAX_CHANNELS), ("stages", 6), ("cells_per_stage", 64), ("cells", 1000),
+                      ("stem_multiplier", 16)):
+        bounded_int(s[key], key, 0 if key == "cells" else 1, high)
+    if s["skeleton"] not in SKELETONS or not isinstance(s["auxiliary"], bool):
+        raise NasxError(f"cannot export: skeleton {s['skeleton']!r} / auxiliary {s['auxiliary']!r} out of range")
     d = genotype.data
-    normal, reduce = d["normal"], d.get("reduce", d["normal"])
-    c = _channels(s)
-    stages = bounded_int(s.stages, "stages", 1, 6)
-    per_stage = bounded_int(s.cells_per_stage, "cells_per_stage", 1, 64)
-    mult = bounded_int(s.stem_multiplier, "stem_multiplier", 1, 16)
+    used = sorted({op_name(b[k]) for cell in ("normal", "reduce") for b in d.get(cell, []) for k in (1, 3)})
+    codes, entries = [], []
+    for op in used:
+        for stride in (1, 2):
+            code = emit_op(op, stride)
+            codes.append(code)
+            entries.append(f"    ({op!r}, {stride}): lambda c: {code.expr},")
     name = class_name(space.name, genotype, "Net")
-    parts, codes = [], []
-    src, cc = _cell_class("NormalCell", "The normal cell", normal, False)
-    parts.append(src)
-    codes += cc
-    reduction = ""
-    if stages > 1:
-        src, cc = _cell_class("ReductionCell", "The reduction cell (stride 2 from s0/s1)", reduce, True)
-        parts.append(src)
-        codes += cc
-        reduction = f"""            if stage > 0:
-                c *= 2
-                self.cells.append(ReductionCell(c_pp, c_p, c, reduction_prev))
-                c_pp, c_p, reduction_prev = c_p, {len(reduce)} * c, True
-"""
-    parts.append(f'''class {name}(nn.Module):
-    """Stem, {stages} stage(s) of {per_stage} normal cell(s) with reduction cells between, pooling, classifier."""
+    genotype_text = literal(json.dumps(d, sort_keys=True))
+    settings_text = literal(json.dumps(s, sort_keys=True))
+    code = f'''_OPS = {{
+{chr(10).join(entries)}
+}}
 
-    def __init__(self, num_classes: int = NUM_CLASSES, in_channels: int = IN_CHANNELS):
-        super().__init__()
-        c = {c}
-        c_stem = {mult} * c
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
-        self.cells = nn.ModuleList()
-        c_pp, c_p, reduction_prev = c_stem, c_stem, False
-        for stage in range({stages}):
-{reduction}            for _ in range({per_stage}):
-                self.cells.append(NormalCell(c_pp, c_p, c, reduction_prev))
-                c_pp, c_p, reduction_prev = c_p, {len(normal)} * c, False
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c_p, num_classes)
 
-    def forward(self, x):
-        s0 = s1 = self.stem(x)
-        for cell in self.cells:
-            s0, s1 = s1, cell(s0, s1)
-        return self.classifier(torch.flatten(self.pool(s1), 1))
-''')
-    needs = [("nasx.ops", "FactorizedReduce"), ("nasx.ops", "ReLUConvBN")] + _needs(codes)
-    return Generated(name, "\n\n".join(parts), list(dict.fromkeys(needs)))
+def make_op(name: str, c: int, stride: int) -> nn.Module:
+    """The ops this architecture uses, spelled out (the engine looks them up in its registry)."""
+    return _OPS[(name, stride)](c)
+
+
+class {name}(CellNetwork):
+    """A cell network found by nasx: `cell_network` applied to the genotype and settings below."""
+
+    GENOTYPE = {genotype_text}
+    SETTINGS = {settings_text}
+
+    def __init__(self, num_classes: int = NUM_CLASSES, input_size: tuple = INPUT_SIZE):
+        nn.Module.__init__(self)
+        built = cell_network(json.loads(self.GENOTYPE), num_classes, tuple(input_size), json.loads(self.SETTINGS),
+                             make_op)
+        self.__dict__.update(built.__dict__)  # adopt its layers: same attribute names, same state_dict keys
+'''
+    needs = [("nasx.spaces.cell_network", "cell_network"), ("nasx.spaces.cell_network", "CellNetwork")] + _needs(codes)
+    return Generated(name, code, list(dict.fromkeys(needs)),
+                     build_args="num_classes: int = NUM_CLASSES, input_size: tuple = INPUT_SIZE",
+                     build_call="num_classes, input_size", extra_imports=["import json"])
 
 
 # ---------------------------------------------------------------- NAS-Bench-201

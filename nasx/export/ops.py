@@ -65,6 +65,10 @@ def _sep(k: int, dilation: int = 1):
     return lambda s: OpCode(f"SepConv(c, c, {k}, {s}{extra})", _ops("SepConv"))
 
 
+def _stacked_sep(k: int):
+    return lambda s: OpCode(f"StackedSepConv(c, c, {k}, {s})", _ops("StackedSepConv", "SepConv"))
+
+
 def _pool(kind: str, k: int):
     return lambda s: OpCode(f'Pool("{kind}", {k}, c, c, {s})', _ops("Pool"))
 
@@ -75,11 +79,13 @@ register_op_emitter("none")(lambda s: OpCode(f"Zero(c, c, {s})", _ops("Zero")))
 register_op_emitter("conv_1x3_3x1")(_factorized(3))
 register_op_emitter("conv_1x7_7x1")(_factorized(7))
 register_op_emitter("dil_conv_3x3")(_sep(3, 2))
+register_op_emitter("dil_conv_5x5")(_sep(5, 2))
 register_op_emitter("avg_pool_3x3")(_pool("avg", 3))
 for _k in (3, 5, 7):
     register_op_emitter(f"max_pool_{_k}x{_k}")(_pool("max", _k))
-    register_op_emitter(f"sep_conv_{_k}x{_k}")(_sep(_k))
-for _n, _k in (("conv_1x1", 1), ("conv_3x3", 3), ("nor_conv_1x1", 1), ("nor_conv_3x3", 3)):
+    register_op_emitter(f"sep_conv_{_k}x{_k}")(_stacked_sep(_k))
+    register_op_emitter(f"sep_conv_{_k}x{_k}_single")(_sep(_k))
+for _n, _k in (("conv_1x1", 1), ("conv_3x3", 3), ("conv_5x5", 5), ("nor_conv_1x1", 1), ("nor_conv_3x3", 3)):
     register_op_emitter(_n)(_relu_conv_bn(_k))
 register_op_emitter("inception")(
     lambda s: OpCode(f"_inception_op(c, c, {s}, True)", ((BLOCKS_MODULE, "_inception_op"),)))

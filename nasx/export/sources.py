@@ -146,6 +146,12 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
 
     g = read_genotype_file(path, space)
     sp = get_space(space) if space else get_space(g.space)
+    trained = _sibling(Path(weights)) if weights else {}
+    if trained.get("hash") == g.hash:  # `nasx train` output: rebuild it as it was trained (ops version)
+        from ..genotype import parse_genotype_obj
+        from ..runs import as_trained
+
+        g = parse_genotype_obj({"space": g.space, **as_trained(g.data, trained.get("build") or {})})
     if network is None and weights:
         recorded = (_sibling(Path(weights)).get("build") or {}).get("network")
         network = recorded if isinstance(recorded, dict) else None

@@ -6,10 +6,14 @@ blocks per cell type; spaces declared with `separate_reduction: false`, like PNA
 before the previous one, 1 the previous cell's, 2+j block j of this cell. A cell's output is the
 concatenation of all its blocks (the DARTS/PNAS convention). A genotype may have fewer blocks than
 the space's B (PNAS's progressive stages train 1..B-block cells); both cells must have the same count.
+Optional `normal_concat` / `reduce_concat` name the states a cell's output concatenates (NASNet-A
+and AmoebaNet-A use a subset); when a list equals the default (all blocks) it is dropped, so the
+canonical form and the hash of every genotype without one are unchanged.
 
-Network: a 3x3 conv stem, then `stages` stages of `cells_per_stage` normal cells with a reduction
-cell (stride 2 on ops reading the cell inputs, channels doubled) between stages, global average
-pooling and a linear classifier.
+Network (`cell_network.py`, shared with exported code): a `cifar` or `imagenet` skeleton, L cells
+(`cells`, or `stages` x `cells_per_stage` normal cells with a reduction cell between stages) with
+reductions at k*L//stages, global average pooling, a linear classifier, and optionally the
+auxiliary head (`auxiliary: true`).
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-import torch
 from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import FactorizedReduce, ReLUConvBN, create_op
+from ..ops import create_op, op_allowed
 from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
+from .cell_network import SKELETONS, cell_layout, cell_network
 from .registry import register_kind
 
 
@@ -36,6 +40,9 @@ class CellSettings(SpaceSettings):
     stages: int = 3
     stem_multiplier: int = 3
     separate_reduction: bool = True
+    cells: int = 0  # total cells L incl. reductions (DARTS --layers); 0: stages x cells_per_stage + stages - 1
+    skeleton: str = "cifar"  # "cifar" (3x3 stem) or "imagenet" (DARTS's stride-8 stem)
+    auxiliary: bool = False  # auxiliary head on the last reduction cell (training mode only)
 
     def check(self, where):
         check_ops(self.ops, where)
@@ -48,60 +55,28 @@ class CellSettings(SpaceSettings):
         positive_int(self.stem_multiplier, "stem_multiplier", where, 1, 16)
         if not isinstance(self.separate_reduction, bool):
             raise SpaceError(f"{where}: separate_reduction must be true or false")
+        positive_int(self.cells, "cells", where, 0, 1000)
+        if self.skeleton not in SKELETONS:
+            raise SpaceError(f"{where}: skeleton must be one of {', '.join(SKELETONS)}, got {self.skeleton!r}")
+        if not isinstance(self.auxiliary, bool):
+            raise SpaceError(f"{where}: auxiliary must be true or false")
+        try:
+            cell_layout(self.stages, self.cells_per_stage, self.cells)
+        except ValueError as exc:
+            raise SpaceError(f"{where}: {exc}") from None
 
-
-class Cell(nn.Module):
-    def __init__(self, blocks, c_pp, c_p, c, reduction, reduction_prev):
-        super().__init__()
-        self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
-        self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
-        self.inputs = [(b[0], b[2]) for b in blocks]
-        self.ops = nn.ModuleList()
-        for ia, oa, ib, ob in blocks:
-            for i, op in ((ia, oa), (ib, ob)):
-                self.ops.append(create_op(op, c, c, 2 if reduction and i < 2 else 1))
-        self.c_out = c * len(blocks)
-
-    def forward(self, s0, s1):
-        states = [self.pre0(s0), self.pre1(s1)]
-        for j, (ia, ib) in enumerate(self.inputs):
-            states.append(self.ops[2 * j](states[ia]) + self.ops[2 * j + 1](states[ib]))
-        return torch.cat(states[2:], dim=1)
-
-
-class CellNetwork(nn.Module):
-    def __init__(self, normal, reduce, s: CellSettings, num_classes: int, in_channels: int):
-        super().__init__()
-        c = s.channels
-        c_stem = s.stem_multiplier * c
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
-        self.cells = nn.ModuleList()
-        c_pp, c_p, reduction_prev = c_stem, c_stem, False
-        for stage in range(s.stages):
-            if stage > 0:
-                c *= 2
-                cell = Cell(reduce, c_pp, c_p, c, True, reduction_prev)
-                self.cells.append(cell)
-                c_pp, c_p, reduction_prev = c_p, cell.c_out, True
-            for _ in range(s.cells_per_stage):
-                cell = Cell(normal, c_pp, c_p, c, False, reduction_prev)
-                self.cells.append(cell)
-                c_pp, c_p, reduction_prev = c_p, cell.c_out, False
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c_p, num_classes)
-
-    def forward(self, x):
-        s0 = s1 = self.stem(x)
-        for cell in self.cells:
-            s0, s1 = s1, cell(s0, s1)
-        return self.classifier(torch.flatten(self.pool(s1), 1))
+    def as_dict(self) -> dict:
+        """The plain values the network builder reads (also embedded in exported code)."""
+        return {"channels": self.channels, "stages": self.stages, "cells_per_stage": self.cells_per_stage,
+                "cells": self.cells, "stem_multiplier": self.stem_multiplier, "skeleton": self.skeleton,
+                "auxiliary": self.auxiliary}
 
 
 @register_kind("cells")
 class CellSpace(SearchSpace):
     kind = "cells"
     settings_cls = CellSettings
-    network_keys = ("channels", "cells_per_stage", "stages", "stem_multiplier")
+    network_keys = ("channels", "cells_per_stage", "stages", "stem_multiplier", "cells", "skeleton", "auxiliary")
 
     @property
     def cell_names(self) -> list[str]:
@@ -125,9 +100,10 @@ class CellSpace(SearchSpace):
     def canonicalize(self, data: dict) -> dict:
         s = self.settings
         expected = set(self.cell_names)
-        if set(data) != expected:
-            raise GenotypeError(f"space {self.name}: genotype needs exactly the keys "
-                                f"{sorted(expected)}, got {sorted(data)}")
+        optional = {f"{c}_concat" for c in self.cell_names}
+        if not expected <= set(data) <= expected | optional:
+            raise GenotypeError(f"space {self.name}: genotype needs the keys {sorted(expected)} "
+                                f"(optionally {', '.join(sorted(optional))}), got {sorted(data)}")
         counts = set()
         out = {}
         for cell in self.cell_names:
@@ -148,7 +124,7 @@ class CellSpace(SearchSpace):
                     if not (0 <= inp < 2 + i):
                         raise GenotypeError(f"{where}: input index {inp} is dangling (allowed 0..{1 + i}: "
                                             "0/1 = previous cells, 2+j = block j before this one)")
-                    if not isinstance(op, str) or op not in s.ops:
+                    if not isinstance(op, str) or not op_allowed(op, s.ops):
                         raise GenotypeError(f"{where}: unknown op {op!r} (space ops: {', '.join(s.ops)})")
                     pairs.append((inp, op))
                 pairs.sort()
@@ -156,11 +132,30 @@ class CellSpace(SearchSpace):
             out[cell] = canon
         if len(counts) > 1:
             raise GenotypeError(f"space {self.name}: normal and reduce cells have different block counts {sorted(counts)}")
+        for cell in self.cell_names:
+            if f"{cell}_concat" in data:
+                concat = self._concat(data[f"{cell}_concat"], len(out[cell]), cell)
+                if concat != list(range(2, 2 + len(out[cell]))):
+                    out[f"{cell}_concat"] = concat
         return out
+
+    def _concat(self, concat, blocks: int, cell: str) -> list[int]:
+        """A concat list: distinct state indices 0..1+blocks (0/1 the cell inputs, 2+j block j), sorted."""
+        where = f"space {self.name}: {cell}_concat"
+        if not isinstance(concat, list) or not concat:
+            raise GenotypeError(f"{where} must be a non-empty list of state indices, got {concat!r}")
+        for i in concat:
+            if isinstance(i, bool) or not isinstance(i, int) or not (0 <= i <= 1 + blocks):
+                raise GenotypeError(f"{where}: state {i!r} does not exist (allowed 0..{1 + blocks}: "
+                                    "0/1 = the cell inputs, 2+j = block j)")
+        if len(set(concat)) != len(concat):
+            raise GenotypeError(f"{where} names a state twice: {concat}")
+        return sorted(concat)
 
     def choices(self, genotype: Genotype) -> dict:
         ch = {}
-        for cell, blocks in genotype.data.items():
+        for cell in self.cell_names:
+            blocks = genotype.data[cell]
             for i, (ia, oa, ib, ob) in enumerate(blocks):
                 ch.update({f"{cell}.b{i}.in0": ia, f"{cell}.b{i}.op0": oa,
                            f"{cell}.b{i}.in1": ib, f"{cell}.b{i}.op1": ob})
@@ -210,5 +205,8 @@ class CellSpace(SearchSpace):
         return per_cell ** len(self.cell_names)
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        d = genotype.data
-        return CellNetwork(d["normal"], d.get("reduce", d["normal"]), self.settings, num_classes, input_size[0])
+        return cell_network(genotype.data, num_classes, tuple(input_size), self.settings.as_dict(), _make_op)
+
+
+def _make_op(name: str, c: int, stride: int):
+    return create_op(name, c, c, stride)

@@ -16,7 +16,7 @@ from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import FactorizedReduce, create_op, has_op
+from ..ops import FactorizedReduce, create_op, has_op, op_allowed
 from .base import Chooser, SearchSpace, SpaceSettings, positive_int
 from .registry import register_kind
 
@@ -146,7 +146,7 @@ class MacroSpace(SearchSpace):
             if not isinstance(layer, list) or len(layer) != 2 or not isinstance(layer[1], list):
                 raise GenotypeError(f"{where}: a layer is [op, [skip sources]], got {layer!r}")
             op, skips = layer
-            if op not in s.ops:
+            if not op_allowed(op, s.ops):
                 raise GenotypeError(f"{where}: unknown op {op!r} (space ops: {', '.join(s.ops)})")
             for j in skips:
                 if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < i - 1:
