@@ -23,7 +23,8 @@ from nasx.zoo.registry import conv_linear_macs
 ALL = zoo.list_models()
 HEAVY = {"googlenet", "inception_v2", "inception_v3", "inception_v4", "inception_resnet_v2", "resnet50",
          "resnet101", "resnet152", "resnet1202", "resnext50_32x4d", "resnext101_32x4d", "resnext101_32x8d",
-         "pyramidnet110_a270", "pyramidnet164_a270", "densenet161", "densenet169", "densenet201"}
+         "pyramidnet110_a270", "pyramidnet164_a270", "densenet161", "densenet169", "densenet201",
+         "nasnet_a_large", "pnasnet5_large", "pnasnet5_mobile", "nasnet_a_cifar", "pnasnet5_cifar"}
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..genotype import Genotype
 from ..ops import FactorizedReduce, ReLUConvBN, create_op
+from ..spaces.cell_network import cell_layout
 from ..spaces.macro import MacroReductions, macro_forward
 from ..spaces.nb201 import ResidualReduction, parse_arch
 
@@ -87,27 +88,30 @@ class CellSuperNet(SuperNet):
     def __init__(self, space, num_classes: int, in_channels: int):
         super().__init__(space)
         s = space.settings
+        if s.skeleton != "cifar" or s.auxiliary:
+            raise ValueError("the ENAS cells supernet supports the cifar skeleton without auxiliary head "
+                             f"(got skeleton {s.skeleton}, auxiliary {s.auxiliary})")
         c = s.channels
         c_stem = s.stem_multiplier * c
         self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
         self.cells = nn.ModuleList()
         self.kinds: list[str] = []
         c_pp, c_p, reduction_prev = c_stem, c_stem, False
-        for stage in range(s.stages):
-            for k in range((stage > 0) + s.cells_per_stage):
-                reduction = stage > 0 and k == 0
-                c = c * 2 if reduction else c
-                cell = SuperCell(s.ops, s.blocks, c_pp, c_p, c, reduction, reduction_prev)
-                self.cells.append(cell)
-                self.kinds.append("reduce" if reduction else "normal")
-                c_pp, c_p, reduction_prev = c_p, cell.c_out, reduction
+        for reduction in cell_layout(s.stages, s.cells_per_stage, s.cells):  # the child network's layout
+            c = c * 2 if reduction else c
+            cell = SuperCell(s.ops, s.blocks, c_pp, c_p, c, reduction, reduction_prev)
+            self.cells.append(cell)
+            self.kinds.append("reduce" if reduction else "normal")
+            c_pp, c_p, reduction_prev = c_p, cell.c_out, reduction
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_p, num_classes)
 
     def plan(self, genotype):
-        d = genotype.data
+        d = dict(genotype.data)
         d.setdefault("reduce", d["normal"])
-        if any(len(blocks) != self.space.settings.blocks for blocks in d.values()):
+        if any(k.endswith("_concat") for k in d):
+            raise ValueError("supernet: a cell with a concat list is not a supernet path (all blocks are concatenated)")
+        if any(len(d[k]) != self.space.settings.blocks for k in ("normal", "reduce")):
             raise ValueError(f"supernet: genotypes need all {self.space.settings.blocks} blocks")
         idx = self.op_index
         return {k: [(ia, idx[oa], ib, idx[ob]) for ia, oa, ib, ob in d[k]] for k in ("normal", "reduce")}

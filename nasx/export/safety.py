@@ -75,6 +75,17 @@ def check_input_size(size) -> tuple[int, int, int]:
 def read_genotype_file(path: str | Path, space: str | None = None) -> Genotype:
     """A genotype from a JSON file, refusing anything but a bare genotype or `nasx sample --json`."""
     p = Path(path)
+    if not p.exists() and isinstance(path, str) and re.fullmatch(r"[a-z][a-z0-9_]*", path):
+        import difflib
+
+        from ..spaces.published import PUBLISHED, published_genotype
+
+        if path in PUBLISHED:  # a published cell by name (darts_v2, nasnet_a, ...)
+            return published_genotype(path, space)
+        close = difflib.get_close_matches(path, PUBLISHED, n=3, cutoff=0.5)
+        raise GenotypeError(f"{path} is neither a genotype file nor a published cell"
+                            + (f" (did you mean {', '.join(close)}?)" if close else "")
+                            + f"; published cells: {', '.join(sorted(PUBLISHED))}")
     if not p.is_file():
         raise GenotypeError(f"genotype file {p} does not exist" if not p.exists() else f"{p} is not a file")
     if p.stat().st_size > MAX_GENOTYPE_BYTES:

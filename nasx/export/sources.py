@@ -199,6 +199,8 @@ def from_zoo(name: str, num_classes: int | None = None, input_size=None,
     from .zoo import emit_zoo
 
     spec = zoo.get_spec(name)
+    if spec.family == "nas_cells":  # a published cell: exported through its space, like a found cell
+        return _published_exportable(spec, num_classes, input_size, weights)
     n = check_num_classes(num_classes or spec.num_classes)
     size = check_input_size(tuple(input_size) if input_size else spec.input_size)
     model = zoo.create_model(name, num_classes=n, input_size=size)
@@ -211,4 +213,21 @@ def from_zoo(name: str, num_classes: int | None = None, input_size=None,
                     {"zoo": name, "family": spec.family, "num_classes": n, "input_size": list(size)}, n, size, state,
                     Path(weights) if weights else None)
     ex.measure()
+    return ex
+
+
+def _published_exportable(spec, num_classes, input_size, weights) -> Exportable:
+    from ..spaces import get_space
+    from ..spaces.published import published_genotype
+
+    kw = dict(spec.kwargs)
+    space = get_space("cells").with_network(channels=kw["channels"], cells=kw["cells"], skeleton=kw["skeleton"])
+    g = published_genotype(kw["cell"], space)
+    state = load_state(weights) if weights else None
+    info = {"kind": "zoo", "zoo": spec.name, "weights": str(weights) if weights else None,
+            "build": {"space": space.name, "network": {k: kw[k] for k in ("channels", "cells", "skeleton")}}}
+    ex = _genotype_exportable(space, g, state, num_classes or spec.num_classes,
+                              tuple(input_size) if input_size else spec.input_size, f"{spec.name} ({spec.family})",
+                              f"nasx zoo model {spec.name}", info, weights_path=Path(weights) if weights else None)
+    ex.genotype_json = {**g.to_dict(), "zoo": spec.name}
     return ex

@@ -243,8 +243,13 @@ class SearchSpace(ABC):
         """A named classic design expressed in this space (`--seed-arch resnet`), validated."""
         seeds = self.settings.seeds or {}
         if name not in seeds:
+            from .published import PUBLISHED, published_genotype
+
+            if name in PUBLISHED:  # a published cell (darts_v2, nasnet_a, ...), if this space can express it
+                return published_genotype(name, self)
             raise SpaceError(f"space {self.name} has no seed architecture {name!r}; "
-                             f"available: {', '.join(sorted(seeds)) or 'none'}")
+                             f"available: {', '.join(sorted(seeds)) or 'none'}"
+                             + (f"; published cells: {', '.join(sorted(PUBLISHED))}" if self.kind == "cells" else ""))
         return self.genotype(dict(seeds[name]))
 
     def ops(self) -> list[str]:

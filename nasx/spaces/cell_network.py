@@ -33,7 +33,7 @@ def cell_layout(stages: int, cells_per_stage: int, cells: int = 0) -> list[bool]
     at = {k * total // stages for k in range(1, stages)}
     if len(at) != stages - 1 or total < stages or 0 in at:
         raise ValueError(f"{total} cells cannot hold {stages - 1} reduction cells between {stages} stages "
-                         f"(need at least {2 * stages - 1} cells)")
+                         f"(need at least {stages} cells)")
     return [i in at for i in range(total)]
 
 

@@ -20,7 +20,7 @@ from .registry import (
 )
 
 FAMILY_MODULES = ("lenet", "alexnet", "vgg", "googlenet", "inception", "resnet", "xception", "resnext",
-                  "squeezenet", "densenet", "pyramidnet", "mobilenet", "shufflenet")
+                  "squeezenet", "densenet", "pyramidnet", "mobilenet", "shufflenet", "nas_cells")
 for _module in FAMILY_MODULES:
     import_module(f"{__name__}.{_module}")
 

@@ -1,0 +1,159 @@
+"""The published NAS cells as named genotypes: `--seed-arch NAME`, `--genotype NAME`, zoo models.
+
+Genotypes are transcribed from the authors' reference code, in DARTS's notation (each block is two
+(op, input) pairs; inputs 0/1 are the two cell inputs, 2+j block j; `concat` the states the output
+concatenates):
+  - NASNet-A, AmoebaNet-A, DARTS V1 / V2: quark0/darts `cnn/genotypes.py` (NASNet, AmoebaNet,
+    DARTS_V1, DARTS_V2), read for this file.
+  - PNASNet-5: chenxi116/PNASNet.pytorch `genotypes.py` (PNASNet), read for this file; the same cell
+    serves as normal and reduction cell.
+Op names map onto nasx's: `skip_connect` -> `identity` (FactorizedReduce at stride 2, as DARTS;
+PNASNet's reference uses a strided 1x1 ReLU-Conv-BN there), `conv_7x1_1x7` -> `conv_1x7_7x1`
+(both apply 1x7 then 7x1). Published figures (`figures`) are as listed in DARTS (Liu et al., ICLR
+2019) Tables 1 and 2 and the original papers, quoted from memory: see benchmarks/README.md for the
+side-by-side comparison with what nasx builds.
+The ENAS micro cell is not here: its cell output (loose ends concatenated, then a 1x1 conv) is not
+a cell of this space (issue #16 adds the ENAS micro space).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from ..errors import GenotypeError
+from ..genotype import Genotype
+
+_OP_NAMES = {"skip_connect": "identity", "conv_7x1_1x7": "conv_1x7_7x1"}
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    name: str
+    title: str
+    citation: str
+    source: str
+    normal: tuple
+    normal_concat: tuple
+    reduce: tuple | None = None  # None: the normal cell serves as reduction cell (PNAS)
+    reduce_concat: tuple | None = None
+    figures: dict = field(default_factory=dict)
+
+    def description(self) -> dict:
+        """nasx's genotype description (cells space notation, op names mapped)."""
+        def blocks(pairs):
+            out = []
+            for i in range(0, len(pairs), 2):
+                (oa, ia), (ob, ib) = pairs[i], pairs[i + 1]
+                out.append([ia, _OP_NAMES.get(oa, oa), ib, _OP_NAMES.get(ob, ob)])
+            return out
+        d = {"normal": blocks(self.normal), "normal_concat": list(self.normal_concat)}
+        d["reduce"] = blocks(self.reduce if self.reduce is not None else self.normal)
+        d["reduce_concat"] = list(self.reduce_concat if self.reduce is not None else self.normal_concat)
+        return d
+
+
+PUBLISHED: dict[str, PublishedCell] = {}
+
+
+def _register(cell: PublishedCell) -> None:
+    PUBLISHED[cell.name] = cell
+
+
+_register(PublishedCell(
+    "nasnet_a", "NASNet-A", "Zoph, Vasudevan, Shlens, Le. Learning Transferable Architectures for Scalable "
+    "Image Recognition. CVPR 2018", "quark0/darts cnn/genotypes.py NASNet",
+    normal=(("sep_conv_5x5", 1), ("sep_conv_3x3", 0), ("sep_conv_5x5", 0), ("sep_conv_3x3", 0),
+            ("avg_pool_3x3", 1), ("skip_connect", 0), ("avg_pool_3x3", 0), ("avg_pool_3x3", 0),
+            ("sep_conv_3x3", 1), ("skip_connect", 1)),
+    normal_concat=(2, 3, 4, 5, 6),
+    reduce=(("sep_conv_5x5", 1), ("sep_conv_7x7", 0), ("max_pool_3x3", 1), ("sep_conv_7x7", 0),
+            ("avg_pool_3x3", 1), ("sep_conv_5x5", 0), ("skip_connect", 3), ("avg_pool_3x3", 2),
+            ("sep_conv_3x3", 2), ("max_pool_3x3", 1)),
+    reduce_concat=(4, 5, 6),
+    figures={"cifar10": {"params_m": 3.3, "test_err": 2.65, "note": "NASNet-A + cutout (6 @ 768)"},
+             "imagenet_mobile": {"params_m": 5.3, "macs_m": 564, "top1_err": 26.0, "note": "N=4, F=44"},
+             "imagenet_large": {"params_m": 88.9, "macs_m": 23800, "top1_err": 17.3, "note": "N=6, F=168, 331x331"}}))
+
+_register(PublishedCell(
+    "amoebanet_a", "AmoebaNet-A", "Real, Aggarwal, Huang, Le. Regularized Evolution for Image Classifier "
+    "Architecture Search. AAAI 2019", "quark0/darts cnn/genotypes.py AmoebaNet",
+    normal=(("avg_pool_3x3", 0), ("max_pool_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_5x5", 2),
+            ("sep_conv_3x3", 0), ("avg_pool_3x3", 3), ("sep_conv_3x3", 1), ("skip_connect", 1),
+            ("skip_connect", 0), ("avg_pool_3x3", 1)),
+    normal_concat=(4, 5, 6),
+    reduce=(("avg_pool_3x3", 0), ("sep_conv_3x3", 1), ("max_pool_3x3", 0), ("sep_conv_7x7", 2),
+            ("sep_conv_7x7", 0), ("avg_pool_3x3", 1), ("max_pool_3x3", 0), ("max_pool_3x3", 1),
+            ("conv_7x1_1x7", 0), ("sep_conv_3x3", 5)),
+    reduce_concat=(3, 4, 6),
+    figures={"cifar10": {"params_m": 3.2, "test_err": 3.34, "note": "AmoebaNet-A, +-0.06"},
+             "imagenet_mobile": {"params_m": 5.1, "macs_m": 555, "top1_err": 25.5, "note": "N=4, F=50"}}))
+
+_register(PublishedCell(
+    "pnasnet5", "PNASNet-5", "Liu, Zoph, Neumann, Shlens, Hua, Li, Fei-Fei, Yuille, Huang, Murphy. "
+    "Progressive Neural Architecture Search. ECCV 2018", "chenxi116/PNASNet.pytorch genotypes.py PNASNet",
+    normal=(("sep_conv_5x5", 0), ("max_pool_3x3", 0), ("sep_conv_7x7", 1), ("max_pool_3x3", 1),
+            ("sep_conv_5x5", 1), ("sep_conv_3x3", 1), ("sep_conv_3x3", 4), ("max_pool_3x3", 1),
+            ("sep_conv_3x3", 0), ("skip_connect", 1)),
+    normal_concat=(2, 3, 4, 5, 6),
+    figures={"cifar10": {"params_m": 3.2, "test_err": 3.41, "note": "+-0.09"},
+             "imagenet_mobile": {"params_m": 5.1, "macs_m": 588, "top1_err": 25.8, "note": "N=3, F=54"},
+             "imagenet_large": {"params_m": 86.1, "macs_m": 25000, "top1_err": 17.1, "note": "N=4, F=216, 331x331"}}))
+
+_register(PublishedCell(
+    "darts_v1", "DARTS (first order)", "Liu, Simonyan, Yang. DARTS: Differentiable Architecture Search. ICLR 2019",
+    "quark0/darts cnn/genotypes.py DARTS_V1",
+    normal=(("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("skip_connect", 0), ("sep_conv_3x3", 1),
+            ("skip_connect", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("skip_connect", 2)),
+    normal_concat=(2, 3, 4, 5),
+    reduce=(("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 0),
+            ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("avg_pool_3x3", 0)),
+    reduce_concat=(2, 3, 4, 5),
+    figures={"cifar10": {"params_m": 3.3, "test_err": 3.00, "note": "+-0.14, C=36, 20 cells"}}))
+
+_register(PublishedCell(
+    "darts_v2", "DARTS (second order)", "Liu, Simonyan, Yang. DARTS: Differentiable Architecture Search. ICLR 2019",
+    "quark0/darts cnn/genotypes.py DARTS_V2",
+    normal=(("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_3x3", 1),
+            ("sep_conv_3x3", 1), ("skip_connect", 0), ("skip_connect", 0), ("dil_conv_3x3", 2)),
+    normal_concat=(2, 3, 4, 5),
+    reduce=(("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 1),
+            ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1)),
+    reduce_concat=(2, 3, 4, 5),
+    figures={"cifar10": {"params_m": 3.3, "params_exact": 3349342, "test_err": 2.76,
+                         "note": "+-0.09, C=36, 20 cells; params_exact: the reference code's logged count"},
+             "imagenet_mobile": {"params_m": 4.7, "macs_m": 574, "top1_err": 26.7, "note": "C=48, 14 cells"}}))
+
+
+def published_names() -> list[str]:
+    return sorted(PUBLISHED)
+
+
+def get_published(name: str) -> PublishedCell:
+    if name not in PUBLISHED:
+        close = difflib.get_close_matches(name, PUBLISHED, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}" if close else ""
+        raise GenotypeError(f"unknown published cell {name!r}{hint}; known: {', '.join(published_names())}")
+    return PUBLISHED[name]
+
+
+def published_genotype(name: str, space=None) -> Genotype:
+    """Cell `name` as a genotype of `space` (default: the `cells` space), or a one-line GenotypeError
+    saying why the space cannot express it (an op it lacks, too many blocks, one shared cell)."""
+    from . import get_space
+
+    cell = get_published(name)
+    space = get_space("cells") if space is None else (get_space(space) if isinstance(space, str) else space)
+    if getattr(space, "kind", "") != "cells":
+        raise GenotypeError(f"published cell {name} is a NASNet-style cell; space {space.name} is of kind "
+                            f"{space.kind} (use a cells-kind space such as cells or pnas)")
+    d = cell.description()
+    if not space.settings.separate_reduction:
+        if d["normal"] != d["reduce"] or d["normal_concat"] != d["reduce_concat"]:
+            raise GenotypeError(f"published cell {name} has its own reduction cell; space {space.name} "
+                                "shares one cell for both")
+        d = {"normal": d["normal"], "normal_concat": d["normal_concat"]}
+    try:
+        return space.genotype(d)
+    except GenotypeError as exc:
+        raise GenotypeError(f"published cell {name} cannot be expressed in space {space.name}: {exc}") from None
