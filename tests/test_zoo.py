@@ -253,7 +253,7 @@ def test_unknown_model_suggests_close_names():
 def test_metadata(name):
     info = zoo.model_info(name)
     json.dumps(info)
-    assert 1998 <= info["year"] <= 2018 and info["paper"] and info["recipe"]
+    assert 1998 <= info["year"] <= 2019 and info["paper"] and info["recipe"]
     assert len(info["input_size"]) == 3
     for key in ("top1_err", "top5_err"):
         assert info[key] is None or 0 < info[key] < 100

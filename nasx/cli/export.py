@@ -14,7 +14,7 @@ from ..measure import parse_input_size
 from .common import console, human
 
 
-def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights):
+def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network=None):
     from ..export import from_genotype, from_run, from_zoo
 
     given = [n for n, v in (("RUN_DIR", run_dir), ("--genotype", genotype), ("--zoo", zoo)) if v]
@@ -29,11 +29,14 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
         raise NasxError("--space goes with --genotype")
     if weights and run_dir:
         raise NasxError("--weights goes with --genotype or --zoo (a run's trial brings its own weights)")
+    if network and not genotype:
+        raise NasxError("--channels/--cells/--skeleton go with --genotype (a run or a zoo model has its own)")
     size = parse_input_size(input_size) if input_size else None
     if run_dir:
         return from_run(run_dir, rank=rank, trial=trial, num_classes=num_classes, input_size=size)
     if genotype:
-        return from_genotype(genotype, space, num_classes=num_classes, input_size=size, weights=weights)
+        return from_genotype(genotype, space, num_classes=num_classes, input_size=size, weights=weights,
+                             network=network or None)
     return from_zoo(zoo, num_classes=num_classes, input_size=size, weights=weights)
 
 
@@ -51,8 +54,12 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
 @click.argument("run_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--rank", type=click.IntRange(1, None), default=None, help="Export the N-th best trial (default 1).")
 @click.option("--trial", default=None, help="Export this trial id instead of a rank.")
-@click.option("--genotype", type=click.Path(dir_okay=False), default=None,
-              help="Genotype JSON file (bare, or `nasx sample --json` output).")
+@click.option("--genotype", default=None,
+              help="Genotype JSON file (bare, or `nasx sample --json` output), or a published cell by name.")
+@click.option("--channels", type=click.IntRange(1, 4096), default=None, help="Network width C (cell spaces, --genotype).")
+@click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Total cells L (cell spaces, --genotype).")
+@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+              help="Network skeleton (cell spaces, --genotype).")
 @click.option("--space", default=None, help="Space of --genotype (when the file does not name it).")
 @click.option("--zoo", default=None, help="Export a zoo model by name (see `nasx zoo`).")
 @click.option("--num-classes", type=click.IntRange(1, 100_000), default=None,
@@ -67,12 +74,13 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
               help="Run model.py in a fresh `python -I` and compare with the engine (max abs diff <= 1e-5).")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @click.option("--out", "out", required=True, type=click.Path(), help="Export folder to create.")
-def command(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, formats, check, force,
-            out):
+def command(run_dir, rank, trial, genotype, channels, cells, skeleton, space, zoo, num_classes, input_size, weights,
+            formats, check, force, out):
     """Export RUN_DIR's best (or --rank/--trial) trial, a --genotype file or a --zoo model to --out."""
     from ..export import write_export
 
-    ex = _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights)
+    network = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
+    ex = _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network)
     report = write_export(ex, out, formats=tuple(formats), check=check, force=force)
     c, h, w = ex.input_size
     console.print(f"exported [bold]{report.class_name}[/] ({ex.source}) to {report.out}: {', '.join(report.files)}")

@@ -1,0 +1,139 @@
+"""The published cells and the cell network they are stacked into (issue #14): sizes against the
+reference code, concat lists, skeletons, the auxiliary head, drop-path, naming and bad input."""
+
+import json
+
+import pytest
+import torch
+
+from nasx import zoo
+from nasx.errors import GenotypeError, SpaceError
+from nasx.measure import count_macs, count_params
+from nasx.spaces import get_space
+from nasx.spaces.published import PUBLISHED, published_genotype
+
+
+def _net(name, num_classes=10, size=(3, 32, 32), meta=False, **network):
+    space = get_space("cells").with_network(**network)
+    if meta:
+        with torch.device("meta"):
+            return space.build(published_genotype(name, space), num_classes, size)
+    return space.build(published_genotype(name, space), num_classes, size)
+
+
+def test_darts_v2_has_the_reference_codes_logged_parameter_count():
+    """quark0/darts train.py logs 'param size = 3.349342MB' for DARTS_V2 at C=36, 20 cells (aux not counted)."""
+    net = _net("darts_v2", channels=36, cells=20, meta=True)
+    assert count_params(net) == PUBLISHED["darts_v2"].figures["cifar10"]["params_exact"] == 3_349_342
+
+
+def test_darts_v2_imagenet_mobile_size_matches_the_paper():
+    net = _net("darts_v2", 1000, (3, 224, 224), meta=True, channels=48, cells=14, skeleton="imagenet")
+    assert abs(count_params(net) / 1e6 - 4.7) < 0.05  # DARTS Table 2: 4.7M params
+
+
+def test_every_published_cell_builds_in_the_cells_space_and_as_a_zoo_model():
+    for name in PUBLISHED:
+        g = published_genotype(name)
+        assert g.space == "cells" and len(g.data["normal"]) in (4, 5)
+    names = zoo.list_models("nas_cells")
+    assert {"darts_v2", "darts_v2_imagenet", "nasnet_a_mobile", "pnasnet5_mobile", "amoebanet_a_mobile",
+            "nasnet_a_large", "pnasnet5_large"} <= set(names)
+    with torch.device("meta"):
+        assert count_params(zoo.create_model("darts_v2")) == 3_349_342
+
+
+def test_concat_lists_of_amoebanet_shape_its_cells():
+    g = published_genotype("amoebanet_a")
+    assert g.data["normal_concat"] == [4, 5, 6] and g.data["reduce_concat"] == [3, 4, 6]
+    net = _net("amoebanet_a", channels=8, cells=5)
+    assert net.cells[0].c_out == 3 * 8 and net.cells[1].c_out == 3 * 16
+    assert net(torch.randn(2, 3, 16, 16)).shape == (2, 10)
+
+
+def test_pnas_cell_fits_the_one_cell_pnas_space_and_nasnet_does_not():
+    g = published_genotype("pnasnet5", "pnas")
+    assert set(g.data) == {"normal"}  # concat is all five blocks: the default, dropped
+    with pytest.raises(GenotypeError, match="own reduction cell"):
+        published_genotype("nasnet_a", "pnas")
+    with pytest.raises(GenotypeError, match="kind nb201"):
+        published_genotype("darts_v2", "nb201")
+    with pytest.raises(GenotypeError, match="did you mean darts_v2"):
+        published_genotype("dartz_v2")
+
+
+def test_published_cells_seed_searches_of_spaces_that_express_them():
+    assert get_space("cells").seed_genotype("nasnet_a") == published_genotype("nasnet_a")
+    with pytest.raises(SpaceError, match="no seed architecture 'nope'"):
+        get_space("cells").seed_genotype("nope")
+
+
+def test_cells_count_places_reductions_at_thirds_and_rejects_impossible_counts():
+    net = _net("darts_v2", meta=True, channels=4, cells=8)
+    widths = [cell.c_out for cell in net.cells]
+    assert widths == [16, 16, 32, 32, 32, 64, 64, 64]  # reductions at 8//3 = 2 and 16//3 = 5
+    with pytest.raises(SpaceError, match="cannot hold 2 reduction cells"):
+        get_space("cells").with_network(cells=2)
+    with pytest.raises(SpaceError, match="skeleton must be one of"):
+        get_space("cells").with_network(skeleton="resnet")
+
+
+def test_auxiliary_head_in_training_only_and_not_counted():
+    plain = _net("darts_v2", channels=8, cells=5)
+    aux = _net("darts_v2", channels=8, cells=5, auxiliary=True)
+    assert count_params(aux) == count_params(plain)
+    assert sum(p.numel() for p in aux.parameters()) > count_params(aux)
+    x = torch.randn(3, 3, 32, 32)
+    out = aux.train()(x)
+    assert isinstance(out, tuple) and out[0].shape == out[1].shape == (3, 10)
+    assert aux.eval()(x).shape == (3, 10)
+    small = _net("darts_v2", 10, (3, 8, 8), channels=8, cells=5, auxiliary=True).train()  # 2x2 at the head
+    assert small(torch.randn(2, 3, 8, 8))[1].shape == (2, 10)
+
+
+def test_drop_path_is_stochastic_in_training_and_off_in_eval():
+    torch.manual_seed(0)
+    net = _net("darts_v2", channels=8, cells=5)
+    x = torch.randn(4, 3, 16, 16)
+    net.eval()
+    ref = net(x)
+    net.drop_path_prob = 0.5
+    assert torch.equal(net(x), ref)  # eval ignores drop-path
+    net.train()
+    torch.manual_seed(1)
+    a = net(x)
+    torch.manual_seed(2)
+    b = net(x)
+    net.drop_path_prob = 0.0
+    torch.manual_seed(1)
+    c = net(x)
+    assert not torch.allclose(a, b) and not torch.allclose(a, c)
+
+
+def test_imagenet_skeleton_reduces_by_eight_before_the_cells():
+    net = _net("darts_v2", 1000, (3, 224, 224), meta=True, channels=48, cells=14, skeleton="imagenet")
+    assert hasattr(net, "stem0") and hasattr(net, "stem1") and not hasattr(net, "stem")
+    with torch.no_grad():
+        assert net(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+    macs = count_macs(_net("darts_v2", 10, (3, 64, 64), channels=8, cells=5, skeleton="imagenet"), (3, 64, 64))
+    assert macs > 0
+
+
+def test_cli_describe_and_export_take_a_published_cell(run_cli, tmp_path):
+    rc, out, err = run_cli("describe", "--genotype", "darts_v2", "--channels", "36", "--cells", "20",
+                           "--num-classes", "10", "--json")
+    assert rc == 0, err
+    rec = json.loads(out)
+    assert rec["params"] == 3_349_342 and rec["macs"] > 0 and rec["network"] == {"channels": 36, "cells": 20}
+    rc, out, err = run_cli("export", "--genotype", "amoebanet_a", "--channels", "8", "--cells", "5",
+                           "--out", tmp_path / "amoeba")
+    assert rc == 0, err
+    assert "round-trip check: max abs diff" in out
+    assert "cell_network" in (tmp_path / "amoeba" / "model.py").read_text()
+    for args, message in ((("describe", "--genotype", "dartz_v2"), "published cell"),
+                          (("describe", "--genotype", "darts_v2", "--cells", "2"), "cannot hold"),
+                          (("export", "--genotype", "darts_v2", "--skeleton", "x", "--out", tmp_path / "x"), "skeleton")):
+        rc, out, err = run_cli(*args)
+        assert rc == 2 and message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
