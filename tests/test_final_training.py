@@ -9,6 +9,7 @@ training mode); it is trained for real on digits.
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 import torch
@@ -174,3 +175,139 @@ def test_resume_after_one_epoch_equals_two_epochs_straight(digits):
     for key in ("val_acc", "val_loss", "train_loss", "test_acc", "epochs_done", "params", "macs"):
         assert straight.metrics[key] == resumed.metrics[key], key
     assert straight_net.seen_drop_path[-5:] == resumed_net.seen_drop_path[-5:]
+
+
+# ---------------------------------------------------------------- nasx train: folder, resume, kill, export
+
+TINY = """kind: cells
+ops: [identity, sep_conv_3x3, max_pool_3x3, avg_pool_3x3]
+blocks: 2
+channels: 4
+cells_per_stage: 1
+stages: 2
+stem_multiplier: 1
+separate_reduction: true
+"""
+FAST_CLI = ("--data", "digits", "--batch-size", "32", "--max-train", "128", "--seed", "1", "--device", "cpu")
+
+
+@pytest.fixture
+def tiny_genotype(tmp_path):
+    from nasx.spaces import get_space
+
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    space = get_space(str(tmp_path / "tiny.yaml"))
+    g = space.sample(3)
+    (tmp_path / "g.json").write_text(g.to_json())
+    return space, tmp_path / "g.json"
+
+
+def _listing(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _weights(path) -> dict:
+    return torch.load(path, weights_only=True)
+
+
+def test_train_folder_channels_and_export_at_the_trained_scale(tmp_path, tiny_genotype, run_cli):
+    space, gfile = tiny_genotype
+    rc, out, err = run_cli("train", "--genotype", gfile, *FAST_CLI, "--epochs", "1", "--channels", "6",
+                           "--cutout", "2", "--out", tmp_path / "t")
+    assert rc == 0, err
+    assert "epoch   1/1" in err and "ETA" in err and "val acc" in out
+    assert _listing(tmp_path / "t") == ["genotype.json", "metrics.json", "settings.json", "weights.pt"]
+    rec = json.loads((tmp_path / "t" / "metrics.json").read_text())
+    assert rec["build"]["network"] == {"channels": 6} and rec["task"]["cutout"] == 2
+    from nasx.export.safety import read_genotype_file
+
+    wide = space.with_network(channels=6).build(read_genotype_file(gfile), 10, (1, 8, 8))
+    assert rec["metrics"]["params"] == count_params(wide) and rec["metrics"]["test_acc"] is not None
+    assert rec["metrics"]["macs"] > 0 and rec["metrics"]["device_seconds"] > 0 and len(rec["history"]) == 1
+    rc, out, err = run_cli("export", tmp_path / "t", "--out", tmp_path / "e")
+    assert rc == 0, err
+    exported = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert exported["params"] == rec["metrics"]["params"] and exported["input_size"] == [1, 8, 8]
+    assert all(torch.equal(v, _weights(tmp_path / "t" / "weights.pt")[k])
+               for k, v in _weights(tmp_path / "e" / "weights.pt").items())
+
+
+def test_bad_train_input_is_one_line_exit_2_and_writes_nothing(tmp_path, tiny_genotype, run_cli):
+    _, gfile = tiny_genotype
+    (tmp_path / "not_training").mkdir()
+    (tmp_path / "not_training" / "x").write_text("keep")
+    (tmp_path / "unstarted").mkdir()
+    (tmp_path / "unstarted" / "settings.json").write_text("{}")
+    (tmp_path / "unstarted" / "genotype.json").write_text(gfile.read_text())
+    before = {p: _listing(p) for p in (tmp_path, tmp_path / "not_training", tmp_path / "unstarted")}
+    new = ("train", "--genotype", gfile, *FAST_CLI, "--epochs", "1", "--out", tmp_path / "o")
+    cases = {
+        "channels 0": ([*new, "--channels", "0"], "--channels"),
+        "drop-path 1.5": ([*new, "--drop-path", "1.5"], "--drop-path"),
+        "cutout larger than the image": ([*new, "--cutout", "9"], "larger than the 8x8 images"),
+        "drop-path on a network without it": ([*new, "--drop-path", "0.2"], "drop_path_prob"),
+        "cells key the space refuses": ([*new, "--cells", "20"], "cells"),
+        "recipe on a space without its keys": ([*new, "--recipe", "darts"], "cannot be overridden"),
+        "resume a non-training folder": (["train", "--resume", tmp_path / "not_training"], "not a nasx training"),
+        "resume a missing folder": (["train", "--resume", tmp_path / "nothing"], "no such folder"),
+        "resume without a checkpoint": (["train", "--resume", tmp_path / "unstarted"], "no checkpoint yet"),
+    }
+    for name, (args, words) in cases.items():
+        rc, _, err = run_cli(*args)
+        assert rc == 2 and err.startswith("nasx: error") and len(err.strip().splitlines()) == 1, (name, err)
+        assert words in err, (name, err)
+        assert {p: _listing(p) for p in before} == before, name
+
+
+def _wait_for(path, proc, deadline_s: float) -> None:
+    import time
+
+    end = time.monotonic() + deadline_s
+    while not path.exists():
+        assert proc.poll() is None, f"nasx train exited ({proc.returncode}) before its first checkpoint"
+        assert time.monotonic() < end, f"no {path.name} within {deadline_s} s"
+        time.sleep(0.01)
+
+
+def test_sigkilled_training_resumes_to_the_uninterrupted_result_and_exports(tmp_path, tiny_genotype, run_cli):
+    """A real `nasx train` process is SIGKILLed once its first checkpoint exists; `--resume` finishes it
+    with weights and metrics bit-identical to an uninterrupted run (CPU, same thread count)."""
+    import signal
+    import subprocess
+    import sys
+
+    _, gfile = tiny_genotype
+    args = ["train", "--genotype", str(gfile), *FAST_CLI, "--epochs", "8", "--cutout", "2", "--lr", "0.1"]
+    proc = subprocess.Popen([sys.executable, "-m", "nasx.cli", *args, "--out", str(tmp_path / "killed")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(tmp_path / "killed" / "checkpoint.pt", proc, 300)
+        assert proc.poll() is None, "the training finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
+    assert proc.returncode == -signal.SIGKILL
+    assert "metrics.json" not in _listing(tmp_path / "killed")
+    rc, _, err = run_cli("train", "--resume", tmp_path / "killed", "--epochs", "9")
+    assert rc == 2 and "conflicts with the recorded 8" in err
+    rc, out, err = run_cli("train", "--resume", tmp_path / "killed")
+    assert rc == 0, err
+    assert "resuming after epoch" in err and "epoch   8/8" in err
+    assert _listing(tmp_path / "killed") == ["genotype.json", "metrics.json", "settings.json", "weights.pt"]
+    rc, _, err = run_cli(*args, "--out", tmp_path / "straight")
+    assert rc == 0, err
+    killed = json.loads((tmp_path / "killed" / "metrics.json").read_text())
+    straight = json.loads((tmp_path / "straight" / "metrics.json").read_text())
+    assert killed["resumed_after_epochs"] and not straight["resumed_after_epochs"]
+    for key in ("val_acc", "test_acc", "train_loss", "val_loss", "params", "macs", "epochs_done"):
+        assert killed["metrics"][key] == straight["metrics"][key], key
+    assert [h["train_loss"] for h in killed["history"]] == [h["train_loss"] for h in straight["history"]]
+    w_killed, w_straight = _weights(tmp_path / "killed" / "weights.pt"), _weights(tmp_path / "straight" / "weights.pt")
+    assert all(torch.equal(w_killed[k], v) for k, v in w_straight.items())
+    rc, out, err = run_cli("train", "--resume", tmp_path / "killed")
+    assert rc == 2 and "has finished" in err
+    rc, out, err = run_cli("export", tmp_path / "killed", "--out", tmp_path / "export")
+    assert rc == 0 and "round-trip check: max abs diff" in out, err
