@@ -312,7 +312,8 @@ def command(genotype_file, run_dir, trial, space, data, recipe, epochs, batch_si
     first = int(state["epoch"]) + 1 if state else 1
     err_console.print(f"training {g.space} {g.hash[:8]} on {dataset.name} {tuple(dataset.input_shape)}, "
                       f"{dataset.num_classes} classes, {task.epochs} epochs"
-                      + (f", resuming after epoch {first - 1} from {out_dir}" if state else f", into {out_dir}"))
+                      + (f", resuming after epoch {first - 1} from {out_dir}" if state else f", into {out_dir}"),
+                      soft_wrap=True)
     created: list[Path] = []
     if state is None:  # everything is checked: now the folder appears
         from ..export.writer import make_parents
