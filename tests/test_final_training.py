@@ -239,15 +239,19 @@ def test_bad_train_input_is_one_line_exit_2_and_writes_nothing(tmp_path, tiny_ge
     (tmp_path / "unstarted").mkdir()
     (tmp_path / "unstarted" / "settings.json").write_text("{}")
     (tmp_path / "unstarted" / "genotype.json").write_text(gfile.read_text())
+    from nasx.spaces import get_space
+
+    (tmp_path / "nb201.json").write_text(get_space("nb201").sample(0).to_json())
     before = {p: _listing(p) for p in (tmp_path, tmp_path / "not_training", tmp_path / "unstarted")}
     new = ("train", "--genotype", gfile, *FAST_CLI, "--epochs", "1", "--out", tmp_path / "o")
-    cases = {
+    nb201 = ("train", "--genotype", tmp_path / "nb201.json", *FAST_CLI, "--epochs", "1", "--out", tmp_path / "o")
+    cases = {  # nb201 networks have no cells count, auxiliary head or drop-path
         "channels 0": ([*new, "--channels", "0"], "--channels"),
         "drop-path 1.5": ([*new, "--drop-path", "1.5"], "--drop-path"),
         "cutout larger than the image": ([*new, "--cutout", "9"], "larger than the 8x8 images"),
-        "drop-path on a network without it": ([*new, "--drop-path", "0.2"], "drop_path_prob"),
-        "cells key the space refuses": ([*new, "--cells", "20"], "cells"),
-        "recipe on a space without its keys": ([*new, "--recipe", "darts"], "cannot be overridden"),
+        "drop-path on a network without it": ([*nb201, "--drop-path", "0.2"], "drop_path_prob"),
+        "cells key the space refuses": ([*nb201, "--cells", "20"], "cells"),
+        "recipe on a space without its keys": ([*nb201, "--recipe", "darts"], "cannot be overridden"),
         "resume a non-training folder": (["train", "--resume", tmp_path / "not_training"], "not a nasx training"),
         "resume a missing folder": (["train", "--resume", tmp_path / "nothing"], "no such folder"),
         "resume without a checkpoint": (["train", "--resume", tmp_path / "unstarted"], "no checkpoint yet"),
