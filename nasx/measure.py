@@ -33,9 +33,10 @@ def parse_input_size(text: str | tuple | list) -> tuple[int, int, int]:
 
 
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
-    """Parameters, without an auxiliary head's (as the NAS papers and DARTS's count_parameters_in_MB)."""
-    return sum(p.numel() for n, p in model.named_parameters()
-               if (p.requires_grad or not trainable_only) and "auxiliary" not in n)
+    """Parameters of `model`, without those of an auxiliary head (any parameter whose name contains
+    "auxiliary"), as DARTS's `count_parameters_in_MB` and the papers' tables count them."""
+    return sum(p.numel() for name, p in model.named_parameters()
+               if "auxiliary" not in name and (p.requires_grad or not trainable_only))
 
 
 def _example(model: nn.Module, input_size, batch: int = 1) -> torch.Tensor:

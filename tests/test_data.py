@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasx.data import Augment, Batches, decode, load_dataset, make_augment, random_crop, read_idx
+from nasx.data import Augment, Batches, cutout, decode, load_dataset, make_augment, random_crop, read_idx
 from nasx.data.fashion import DEBIAN_DIR
 from nasx.errors import NasxError
 
@@ -189,6 +189,43 @@ def test_augment_shapes_and_determinism():
     assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
     flip_only = Augment(flip=True)(x, torch.Generator().manual_seed(0))
     assert all(torch.equal(f, o) or torch.equal(f, o.flip(2)) for f, o in zip(flip_only, x, strict=True))
+
+
+def _square_of(zeroed: torch.Tensor) -> tuple[int, int]:
+    rows, cols = zeroed.any(1).nonzero().flatten(), zeroed.any(0).nonzero().flatten()
+    assert torch.equal(zeroed[rows.min():rows.max() + 1, cols.min():cols.max() + 1],
+                       torch.ones(len(rows), len(cols), dtype=torch.bool))  # one solid rectangle
+    assert rows.max() - rows.min() + 1 == len(rows) and cols.max() - cols.min() + 1 == len(cols)
+    return len(rows), len(cols)
+
+
+def test_cutout_zeroes_one_clipped_square_per_image_at_a_uniform_centre():
+    n, size = 4000, 4
+    x = torch.ones(n, 3, 10, 10)
+    out = cutout(x, size, torch.Generator().manual_seed(0))
+    zeroed = out == 0
+    assert torch.equal(zeroed[:, 0], zeroed[:, 2])  # the same square in every channel
+    sides = [_square_of(z) for z in zeroed[:, 0]]
+    assert all(1 <= r <= size and 1 <= c <= size for r, c in sides)
+    assert 0.44 < sum(r == c == size for r, c in sides) / n < 0.54  # whole when centres 2..8 of 10 on both axes: 0.49
+    # every pixel is a centre equally often: the zeroed area per row follows the clipped-square law
+    per_row = zeroed[:, 0].any(2).float().mean(0)  # P(row r is cut) = (#centres within reach) / 10
+    expected = torch.tensor([min(r + 2, 9) - max(r - 1, 0) + 1 for r in range(10)], dtype=torch.float32) / 10
+    assert torch.allclose(per_row, expected, atol=0.04)
+    again = cutout(x, size, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again) and torch.equal(x, torch.ones_like(x))  # seeded, not in place
+
+
+def test_cutout_runs_after_crop_and_flip_on_training_batches_only():
+    ds = load_dataset("digits")
+    plain = next(iter(ds.batches("train", 64, train=True, seed=5)))[0]
+    cut = next(iter(ds.batches("train", 64, train=True, seed=5, cutout=3)))[0]
+    assert torch.equal(plain.masked_fill(cut == 0, 0), cut)  # the crop draws did not move: cutout comes last
+    assert ((cut == 0) & (plain != 0)).any() and Augment(cutout=3).active
+    val = next(iter(ds.batches("val", 64, cutout=3)))[0]
+    assert torch.equal(val, ds.x_val[:64])
+    with pytest.raises(NasxError, match="cutout 9 px is larger than the 8x8 images"):
+        ds.batches("train", 64, train=True, cutout=9)
 
 
 def test_batches_epochs():

@@ -321,7 +321,8 @@ def test_train_then_export_its_weights(tmp_path, tiny_space, run_cli):
                            "--out", tmp_path / "trained")
     assert rc == 0, err
     assert "epoch   1/1" in err and "val acc" in out
-    assert sorted(p.name for p in (tmp_path / "trained").iterdir()) == ["genotype.json", "metrics.json", "weights.pt"]
+    assert sorted(p.name for p in (tmp_path / "trained").iterdir()) == ["genotype.json", "metrics.json",
+                                                                         "settings.json", "weights.pt"]
     rc, out, err = run_cli("export", "--genotype", tmp_path / "g.json", "--weights",
                            tmp_path / "trained" / "weights.pt", "--out", tmp_path / "exp")
     assert rc == 0, err

@@ -7,11 +7,19 @@ against the engine before DIR appears (see nasx.export.writer).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import NasxError
 from ..measure import parse_input_size
 from .common import console, human
+
+
+def _is_training_folder(path) -> bool:
+    """A `nasx train` output folder (settings.json + genotype.json, no run journal)."""
+    p = Path(path)
+    return (p / "settings.json").is_file() and (p / "genotype.json").is_file() and not (p / "journal.jsonl").exists()
 
 
 def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network=None):
@@ -32,6 +40,15 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
     if network and not genotype:
         raise NasxError("--channels/--cells/--skeleton go with --genotype (a run or a zoo model has its own)")
     size = parse_input_size(input_size) if input_size else None
+    if run_dir and _is_training_folder(run_dir):
+        if rank is not None or trial is not None:
+            raise NasxError(f"{run_dir} is a `nasx train` folder (one model): --rank/--trial do not apply")
+        folder = Path(run_dir)
+        if not (folder / "weights.pt").is_file():
+            raise NasxError(f"{run_dir} is an unfinished training (no weights.pt yet): "
+                            f"finish it with `nasx train --resume {run_dir}`")
+        return from_genotype(folder / "genotype.json", num_classes=num_classes, input_size=size,
+                             weights=folder / "weights.pt")
     if run_dir:
         return from_run(run_dir, rank=rank, trial=trial, num_classes=num_classes, input_size=size)
     if genotype:
@@ -76,7 +93,8 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
 @click.option("--out", "out", required=True, type=click.Path(), help="Export folder to create.")
 def command(run_dir, rank, trial, genotype, channels, cells, skeleton, space, zoo, num_classes, input_size, weights,
             formats, check, force, out):
-    """Export RUN_DIR's best (or --rank/--trial) trial, a --genotype file or a --zoo model to --out."""
+    """Export RUN_DIR's best (or --rank/--trial) trial, a `nasx train` folder, a --genotype file or a
+    --zoo model to --out."""
     from ..export import write_export
 
     network = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}

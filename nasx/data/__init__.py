@@ -5,7 +5,7 @@
         ...
 """
 
-from .augment import POLICIES, Augment, make_augment, random_crop, random_flip
+from .augment import POLICIES, Augment, cutout, make_augment, random_crop, random_flip, with_cutout
 from .batches import Batches
 from .dataset import Dataset, decode, load_dataset
 from .idx import read_idx
@@ -18,6 +18,7 @@ __all__ = [
     "Batches",
     "Dataset",
     "RawData",
+    "cutout",
     "decode",
     "load_dataset",
     "loader_names",
@@ -27,4 +28,5 @@ __all__ = [
     "random_flip",
     "read_idx",
     "register_loader",
+    "with_cutout",
 ]

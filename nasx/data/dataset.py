@@ -17,7 +17,7 @@ import torch
 
 from ..errors import NasxError
 from . import cifar, digits, fashion, folder, idx, npz  # noqa: F401 - registers the loaders
-from .augment import Augment, make_augment
+from .augment import Augment, make_augment, with_cutout
 from .batches import Batches
 from .registry import LOADERS, RawData, parse_spec
 
@@ -43,10 +43,14 @@ class Dataset:
     std: tuple[float, ...] = ()
 
     def batches(self, split: str, batch_size: int, *, train: bool = False, seed: int = 0,
-                device: str | torch.device = "cpu") -> Batches:
-        """Batches over split "train" | "val" | "test"; train=True shuffles, augments and drops the last."""
+                device: str | torch.device = "cpu", cutout: int = 0) -> Batches:
+        """Batches over split "train" | "val" | "test"; train=True shuffles, augments (plus cutout
+        of side `cutout` px after the policy's crop/flip) and drops the last."""
         x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
-        return Batches(x, y, batch_size, shuffle=train, augment=self.augment if train else None,
+        if cutout and not 0 < int(cutout) <= min(self.input_shape[1:]):
+            h, w = self.input_shape[1:]
+            raise NasxError(f"cutout {cutout} px is larger than the {h}x{w} images of {self.name}")
+        return Batches(x, y, batch_size, shuffle=train, augment=with_cutout(self.augment, cutout) if train else None,
                        seed=seed, device=device, drop_last=train)
 
     def summary(self) -> dict:

@@ -18,6 +18,13 @@ class Task:
 
     warmup is in epochs (fractions allowed); max_train subsamples the training split (a fidelity
     knob); amp (bf16 autocast) and channels_last only take effect on CUDA.
+
+    Final-training knobs (all off by default, so searches behave as before): `cutout` (side in px
+    of the square cut from each training image after crop/flip), `drop_path` (the final drop-path
+    probability, scheduled linearly from 0: epoch e of E runs with drop_path * (e - 1) / E; needs a
+    network with a `drop_path_prob` attribute), `auxiliary_weight` (loss = CE(logits) +
+    auxiliary_weight * CE(aux_logits) when the network returns (logits, aux_logits) in training),
+    `lr_gamma` (per-epoch multiplier of the "exponential" schedule: epoch e runs at lr * gamma^(e-1)).
     """
 
     data: str = "digits"
@@ -40,6 +47,10 @@ class Task:
     grad_clip: float | None = 5.0
     latency: bool = True
     bn_recalibrate: int = 8  # train batches that re-estimate BN statistics before each evaluation
+    cutout: int = 0
+    drop_path: float = 0.0
+    auxiliary_weight: float = 0.0
+    lr_gamma: float = 0.97
 
     def __post_init__(self):
         self.validate()
@@ -59,6 +70,10 @@ class Task:
             (self.max_train is None or self.max_train >= 1, f"max_train must be >= 1, got {self.max_train}"),
             (self.grad_clip is None or self.grad_clip >= 0, f"grad_clip must be >= 0, got {self.grad_clip}"),
             (self.bn_recalibrate >= 0, f"bn_recalibrate must be >= 0, got {self.bn_recalibrate}"),
+            (self.cutout >= 0, f"cutout must be >= 0 pixels, got {self.cutout}"),
+            (0 <= self.drop_path < 1, f"drop_path must be in [0, 1), got {self.drop_path}"),
+            (self.auxiliary_weight >= 0, f"auxiliary_weight must be >= 0, got {self.auxiliary_weight}"),
+            (0 < self.lr_gamma <= 1, f"lr_gamma must be in (0, 1], got {self.lr_gamma}"),
         ]
         for ok, message in checks:
             if not ok:

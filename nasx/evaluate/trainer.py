@@ -3,6 +3,21 @@
 Lean on purpose: data already sits on the device (nasx.data.Batches), per-step losses go into a
 device tensor and are only read back every CHECK_EVERY steps and at epoch end (the sole host syncs
 besides validation), so the loop runs at a bare PyTorch loop's speed (benchmarks/trainer_overhead.py).
+
+The network contract of final training (DARTS/ENAS-style cell networks):
+- drop-path: a network with a float attribute `drop_path_prob` gets `task.drop_path * (epoch - 1) /
+  epochs` at the start of every epoch (DARTS's `drop_path_prob * epoch / epochs`, 0-based epoch);
+  task.drop_path > 0 on a network without the attribute is a ConfigError before training.
+- auxiliary head: a network may return (logits, aux_logits) in training mode; the loss is then
+  CE(logits) + task.auxiliary_weight * CE(aux_logits) (logits only when the weight is 0).
+  Evaluation runs in eval mode, where such a network returns plain logits.
+
+Checkpoints: `checkpoint(state)` is called after every epoch with everything needed to continue
+(model, optimizer, scheduler, RNG states of torch / CUDA / the batch generator, counters, metrics,
+per-epoch history; tensors and plain values only, so `torch.load(weights_only=True)` reads it);
+`resume=state` continues from it. On CPU the continued run equals an uninterrupted one bit for bit
+(tests/test_final_training.py); on CUDA, nondeterministic kernels (atomics in conv backward,
+index_put) make any two runs differ, resumed or not, unless deterministic algorithms are forced.
 """
 
 from __future__ import annotations
@@ -16,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import Dataset
+from ..errors import ConfigError
 from ..measure import count_macs, count_params
 from .candidates import build_model
 from .failures import Diverged, describe, release_memory
@@ -37,7 +53,8 @@ class _Run:
         self.amp, self.channels_last = task.amp and cuda, task.channels_last and cuda
         self.net = net.to(device, memory_format=torch.channels_last) if self.channels_last else net.to(device)
         self.model = torch.compile(self.net) if task.compile else self.net
-        self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=device)
+        self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=device,
+                                             cutout=task.cutout)
         eval_bs = max(task.batch_size, EVAL_BATCH)
         self.val_batches = dataset.batches("val", eval_bs, device=device)
         self.optimizer = torch.optim.SGD(self.net.parameters(), lr=task.lr, momentum=task.momentum,
@@ -45,10 +62,60 @@ class _Run:
                                          weight_decay=task.weight_decay)
         steps = len(self.train_batches)
         self.scheduler = make_scheduler(self.optimizer, task.schedule, steps * task.epochs,
-                                        round(task.warmup * steps))
+                                        round(task.warmup * steps), steps, task.lr_gamma)
         self.params = [p for p in self.net.parameters() if p.requires_grad]
         self.train_seconds = self.device_seconds = 0.0
         self.images = 0
+        self.history: list[dict] = []
+
+    def set_drop_path(self, epoch: int) -> float | None:
+        """Linear drop-path schedule from 0 (the probability epoch `epoch` runs with), or None."""
+        if self.task.drop_path <= 0:
+            return None
+        prob = self.task.drop_path * (epoch - 1) / self.task.epochs
+        self.net.drop_path_prob = prob
+        return prob
+
+    def state(self, epoch: int, metrics: dict) -> dict:
+        """Everything needed to continue after `epoch` (tensors and plain values only)."""
+        cuda = self.device.type == "cuda"
+        return {"epoch": epoch, "device_type": self.device.type,
+                "model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "batches": self.train_batches.generator.get_state(),
+                        "cuda": torch.cuda.get_rng_state_all() if cuda else []},
+                "counters": {"train_seconds": self.train_seconds, "device_seconds": self.device_seconds,
+                             "images": self.images},
+                "metrics": dict(metrics), "history": [dict(h) for h in self.history]}
+
+    def restore(self, state: dict) -> int:
+        """Continue from `state` (see `state`); returns the last completed epoch."""
+        if state.get("device_type") != self.device.type:
+            raise ConfigError(f"the checkpoint was written on {state.get('device_type')}, this run is on "
+                              f"{self.device.type}: resume on the same kind of device (the random streams differ)")
+        self.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        self.train_batches.generator.set_state(rng["batches"])
+        if self.device.type == "cuda" and rng.get("cuda"):
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        counters = state["counters"]
+        self.train_seconds, self.device_seconds = counters["train_seconds"], counters["device_seconds"]
+        self.images = int(counters["images"])
+        self.history = [dict(h) for h in state.get("history", [])]
+        return int(state["epoch"])
+
+    def loss(self, out, yb: torch.Tensor) -> torch.Tensor:
+        smoothing = self.task.label_smoothing
+        if isinstance(out, (tuple, list)):
+            logits, aux = out[0], out[1]
+            loss = F.cross_entropy(logits, yb, label_smoothing=smoothing)
+            if self.task.auxiliary_weight > 0:
+                loss = loss + self.task.auxiliary_weight * F.cross_entropy(aux, yb, label_smoothing=smoothing)
+            return loss
+        return F.cross_entropy(out, yb, label_smoothing=smoothing)
 
     def _prep(self, xb: torch.Tensor) -> torch.Tensor:
         return xb.contiguous(memory_format=torch.channels_last) if self.channels_last else xb
@@ -71,7 +138,7 @@ class _Run:
         step = -1
         for step, (xb, yb) in enumerate(self.train_batches):
             with autocast(self.device, self.amp):
-                loss = F.cross_entropy(model(self._prep(xb)), yb, label_smoothing=task.label_smoothing)
+                loss = self.loss(model(self._prep(xb)), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if task.grad_clip:
@@ -132,6 +199,7 @@ class _Run:
         for xb, yb in batches:
             with autocast(self.device, self.amp):
                 out = self.model(self._prep(xb))
+            out = out[0] if isinstance(out, (tuple, list)) else out  # a head that stays on in eval mode
             loss += F.cross_entropy(out.float(), yb, reduction="sum")
             correct += (out.argmax(1) == yb).sum()
         n = max(1, len(batches.y))
@@ -170,13 +238,25 @@ def _finish(run: _Run | None, net: nn.Module | None, dataset: Dataset, task: Tas
     return Result(status, reason, metrics)
 
 
+def check_network(net: nn.Module, task: Task) -> None:
+    """The network contract's up-front checks (ConfigError): drop-path needs `drop_path_prob`."""
+    if task.drop_path > 0 and not isinstance(getattr(net, "drop_path_prob", None), (int, float)):
+        raise ConfigError(f"drop_path {task.drop_path} needs a network with a drop_path_prob attribute; "
+                          f"{type(net).__name__} has none")
+
+
 def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dataset, task: Task | None = None,
-                       callback: Callable[[int, dict], bool | None] | None = None) -> Result:
+                       callback: Callable[[int, dict], bool | None] | None = None, *,
+                       checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None) -> Result:
     """Train `model` (a module, or a factory called with num_classes/in_channels/input_size as it
     accepts them) on `dataset` under `task`, calling `callback(epoch, metrics)` after every epoch
     (epochs count from 1). The callback stops training by returning False or raising StopTrial
     (status "stopped"); any other exception it raises propagates. Divergence, out-of-memory and
     exceptions inside the network give status "failed" with a one-line reason.
+
+    `checkpoint(state)` is called after every epoch (before `callback`) with the state that
+    `resume=state` continues from; exceptions it raises propagate. The time spent writing
+    checkpoints is not in device_seconds.
     """
     task = task or Task(data=dataset.name)
     t_wall = time.perf_counter()
@@ -192,12 +272,19 @@ def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dat
 
     try:
         net = build_model(model, dataset)
+        check_network(net, task)
         run = _Run(net, dataset, task, device)
+        start = 1
+        if resume is not None:
+            start = run.restore(resume) + 1
+            metrics.update({k: v for k, v in resume.get("metrics", {}).items() if k in metrics})
     except Exception as exc:  # noqa: BLE001 - a candidate that cannot be built is a failed candidate
         return finish("failed", describe(exc))
-    for epoch in range(1, task.epochs + 1):
+    for epoch in range(start, task.epochs + 1):
         failure = None
         try:
+            drop_prob = run.set_drop_path(epoch)
+            lr = run.optimizer.param_groups[0]["lr"]
             train_loss = run.train_epoch(epoch)
             run.recalibrate_bn()
             val_acc, val_loss = run.evaluate("val")
@@ -212,9 +299,12 @@ def train_and_evaluate(model: nn.Module | Callable[..., nn.Module], dataset: Dat
         sync(device)
         metrics.update(epochs_done=epoch, val_acc=val_acc, val_loss=val_loss, train_loss=train_loss,
                        device_seconds=run.device_seconds)
+        report = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss, "train_loss": train_loss,
+                  "device_seconds": run.device_seconds}
+        run.history.append({**report, "lr": lr, "drop_path_prob": drop_prob})
+        if checkpoint is not None:
+            checkpoint(run.state(epoch, metrics))
         if callback is not None:
-            report = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss, "train_loss": train_loss,
-                      "device_seconds": run.device_seconds}
             try:
                 keep = callback(epoch, report)
             except StopTrial as stop:
