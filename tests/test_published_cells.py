@@ -87,8 +87,9 @@ def test_auxiliary_head_in_training_only_and_not_counted():
     out = aux.train()(x)
     assert isinstance(out, tuple) and out[0].shape == out[1].shape == (3, 10)
     assert aux.eval()(x).shape == (3, 10)
-    small = _net("darts_v2", 10, (3, 8, 8), channels=8, cells=5, auxiliary=True).train()  # 2x2 at the head
-    assert small(torch.randn(2, 3, 8, 8))[1].shape == (2, 10)
+    for side in (8, 28, 40):  # 2x2, 7x7 (Fashion-MNIST), 10x10 at the head
+        small = _net("darts_v2", 10, (1, side, side), channels=8, cells=8, auxiliary=True).train()
+        assert small(torch.randn(2, 1, side, side))[1].shape == (2, 10)
 
 
 def test_drop_path_is_stochastic_in_training_and_off_in_eval():

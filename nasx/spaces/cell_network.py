@@ -74,12 +74,12 @@ class Cell(nn.Module):
 
 class AuxiliaryHead(nn.Module):
     """DARTS's AuxiliaryHeadCIFAR (ReLU, 5x5/3 avg pool to 2x2 on its 8x8 input, 1x1 conv 128, BN,
-    ReLU, 2x2 conv 768, BN, ReLU, linear); inputs under 5x5 are pooled to 2x2 adaptively, and a
+    ReLU, 2x2 conv 768, BN, ReLU, linear); inputs under 8x8 are pooled to 2x2 adaptively, and a
     final global pool lets it read any size (a no-op at the reference's 8x8)."""
 
     def __init__(self, c, num_classes, side):
         super().__init__()
-        pool = (nn.AvgPool2d(5, stride=3, padding=0, count_include_pad=False) if side >= 5
+        pool = (nn.AvgPool2d(5, stride=3, padding=0, count_include_pad=False) if side >= 8
                 else nn.AdaptiveAvgPool2d(2))
         self.features = nn.Sequential(
             nn.ReLU(inplace=False), pool,
