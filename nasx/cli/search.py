@@ -29,9 +29,20 @@ from .show import print_leaderboard
 @click.option("--seed", type=int, default=None, help="Strategy and training seed.")
 @click.option("--asha/--no-asha", default=None, help="ASHA early stopping on the per-epoch reports.")
 @click.option("--baselines", default=None, help="Comma list of zoo models trained under the same protocol.")
-def command(config_file, no_dashboard, **flags):
+@click.option("--channels", type=click.IntRange(1, 4096), default=None,
+              help="Proxy network width C (sets network.channels; cell spaces, nb201, macro).")
+@click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")
+@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+              help="Proxy network skeleton (cell spaces).")
+def command(config_file, no_dashboard, channels, cells, skeleton, **flags):
     flags["dashboard"] = False if no_dashboard else None
     cfg = load_config(config_file, flags)
+    given = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
+    if given:  # flags win over the YAML's network: block, like every other flag
+        from ..spaces import get_space
+
+        cfg.network = {**cfg.network, **given}
+        get_space(cfg.space).with_network(**cfg.network)  # an unknown or bad setting: one line, now
     from ..data import load_dataset
     from ..search import default_run_dir, run_search
 
