@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..config import load_config
+from ..runlock import run_lock
 from ..runs import RunDir
 from .common import console
 from .show import print_leaderboard
@@ -29,8 +30,11 @@ from .show import print_leaderboard
 @click.option("--seed", type=int, default=None, help="Strategy and training seed.")
 @click.option("--asha/--no-asha", default=None, help="ASHA early stopping on the per-epoch reports.")
 @click.option("--baselines", default=None, help="Comma list of zoo models trained under the same protocol.")
-def command(config_file, no_dashboard, **flags):
+@click.option("--allow-repeats", is_flag=True, default=False,
+              help="Train an architecture again even when the run already has its result (noise estimates).")
+def command(config_file, no_dashboard, allow_repeats, **flags):
     flags["dashboard"] = False if no_dashboard else None
+    flags["allow_repeats"] = True if allow_repeats else None
     cfg = load_config(config_file, flags)
     from ..data import load_dataset
     from ..search import default_run_dir, run_search
@@ -40,7 +44,8 @@ def command(config_file, no_dashboard, **flags):
     path = cfg.run_dir or str(default_run_dir(cfg))
     cfg.run_dir = path
     run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
-    console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
-                  f"run directory {run.path}")
-    run_search(cfg, run, console)
-    print_leaderboard(run, top=10)
+    with run_lock(run.path):  # one writer per run (run_search re-enters it)
+        console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
+                      f"run directory {run.path}")
+        run_search(cfg, run, console)
+        print_leaderboard(run, top=10)
