@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import torch
 
-from ..errors import NasxError
+from ..errors import Interrupted, NasxError
 from .common import console, err_console
 
 SHOWN = (("val_acc", "val acc", "pct"), ("test_acc", "test acc", "pct"), ("val_loss", "val loss", ".4f"),
@@ -73,6 +73,12 @@ def _write(out: Path, force: bool, net, genotype, record: dict) -> None:
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 def command(genotype_file, space, data, epochs, batch_size, lr, seed, device, max_train, out, force):
     """Train the architecture in --genotype on --data from scratch; save weights and metrics."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends it like Ctrl-C
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        pass
     from ..data import load_dataset
     from ..evaluate import Task, train_and_evaluate
     from ..export.safety import read_genotype_file
@@ -96,7 +102,10 @@ def command(genotype_file, space, data, epochs, batch_size, lr, seed, device, ma
                           f"val loss {m['val_loss']:.4f}  val acc {100 * m['val_acc']:6.2f}%  "
                           f"{m['device_seconds']:.1f} s")
 
-    result = train_and_evaluate(net, dataset, task, progress)
+    try:
+        result = train_and_evaluate(net, dataset, task, progress)
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM: nothing half-written (the folder appears only at the end)
+        raise Interrupted(f"interrupted during training; nothing written to {out_dir}") from None
     if not result.ok:
         raise NasxError(f"training {result.status}: {result.reason}")
     record = {"metrics": result.metrics, "task": task.to_dict(), "genotype": g.to_dict(), "hash": g.hash,
