@@ -159,7 +159,7 @@ class SearchDriver:
             self.stats.stop_reason = why
             return FINISHED
         p = self._ask()
-        if p == FINISHED:
+        if isinstance(p, str):  # FINISHED: only repeats; wait for running trials, else stop
             return FINISHED if not self.running else None
         if p is None:
             if self.strategy.finished or not self.running:
