@@ -94,7 +94,7 @@ def _optuna_states(run) -> list[str]:
 
 def _cli(*args, timeout=600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nasx.cli", *map(str, args)], env=subprocess_env(),
-                          capture_output=True, text=True, timeout=timeout, start_new_session=True)
+                          capture_output=True, text=True, timeout=timeout, start_new_session=True, check=False)
 
 
 def _check_resumed(run, before, total):
@@ -280,7 +280,7 @@ def test_a_strategy_that_only_repeats_is_stopped_with_a_reason(run_cli, tmp_path
                 return self.space.sample(RandomChooser(random.Random(0)))
 
     cfg = write_config(tmp_path, strategy="stuck", executor="inprocess", budget="5trials")
-    rc, out, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
     assert rc == 0, err
     assert len(journal(tmp_path / "run")) == 1
     assert "already evaluated" in _meta(tmp_path / "run")["stop_reason"]
@@ -291,9 +291,9 @@ def test_a_strategy_that_only_repeats_is_stopped_with_a_reason(run_cli, tmp_path
 def test_run_lock_between_processes(tmp_path):
     from nasx.runlock import RunLocked, acquire, holder, release
 
-    child = subprocess.Popen([sys.executable, "-c",
-                              "import sys, time; from nasx.runlock import acquire; acquire(sys.argv[1]); "
-                              "print('held', flush=True); time.sleep(600)", str(tmp_path)],
+    code = ("import sys, time; from nasx.runlock import acquire; acquire(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(600)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
                              stdout=subprocess.PIPE, text=True, env=subprocess_env())
     try:
         assert child.stdout.readline().strip() == "held"
