@@ -330,3 +330,27 @@ def test_train_ctrl_c_exits_130_without_writing(tmp_path):
     assert "Traceback" not in proc.out
     assert _last_line(proc.out) == f"interrupted during training; nothing written to {out}"
     assert not out.exists()
+
+
+def test_a_stop_during_the_strategys_ask_launches_nothing(tmp_path):
+    """The signal can land while TPE is proposing (seconds on a busy machine): that proposal is not
+    launched, and its Optuna trial is closed as failed exactly once (the study stays consistent)."""
+    from nasx.config import load_config
+    from nasx.execute import FINISHED, SearchDriver
+    from nasx.runs import RunDir
+
+    cfg = load_config(write_config(tmp_path, strategy="tpe", executor="inprocess", budget="3trials"), {})
+    run = RunDir.create(tmp_path / "run", cfg.to_dict())
+    driver = SearchDriver(cfg, run, 0.0)
+    propose = driver.strategy._propose
+
+    def propose_then_signal():
+        out = propose()
+        driver.request_stop("interrupted (SIGINT)")  # what the handler does, mid-ask
+        return out
+
+    driver.strategy._propose = propose_then_signal
+    assert driver.next_spec() == FINISHED
+    assert not driver.running and not driver.strategy.pending and driver.strategy.asked == 0
+    assert _optuna_states(run.path) == ["FAIL"]
+    driver.strategy.close()

@@ -167,6 +167,10 @@ class SearchDriver:
                 return FINISHED
             return None
         self.running[p.id] = (p, time.time())
+        if self.stop_requested:  # the stop arrived while the strategy was thinking: launch nothing
+            del self.running[p.id]
+            self.strategy.discard(p)
+            return FINISHED
         if not self.allow_repeats and p.meta.get("runner", "train") == "train":
             self.inflight[self.key(p.genotype, p.fidelity)] = p.id
         self.stats.running = len(self.running)

@@ -7,7 +7,10 @@ trials still running are lost (never journaled) and resume proposes again. If th
 lands while the driver writes a journal line and tells the strategy, the abort waits until both
 are done, so the journal and the Optuna study never disagree.
 
-Handlers are installed only from the main thread (Python allows no other) and restored on exit.
+Handlers are installed only from the main thread (Python allows no other) and restored on exit;
+a signal ignored when nasx started (a background job of a non-interactive shell) stays ignored.
+A signal that lands while the strategy is proposing discards that proposal (an Optuna trial is
+closed as failed, once) instead of launching it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ class StopSignals:
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             for sig in SIGNALS:
-                self.old[sig] = signal.getsignal(sig)
+                old = signal.getsignal(sig)
+                if old is signal.SIG_IGN:  # e.g. `nasx search &` from a script: stay deaf to it
+                    continue
+                self.old[sig] = old
                 signal.signal(sig, self._handle)
         return self
 

@@ -148,6 +148,13 @@ class Strategy(ABC):
         it does not count towards `max_trials`. The proposal is still told its (cached) result."""
         self.asked = max(0, self.asked - 1)
 
+    def discard(self, proposal: Proposal | str) -> None:
+        """The executor will not run this proposal (a stop arrived while it was being asked): forget
+        it without telling it anything, and do not count it towards `max_trials`."""
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        if self.pending.pop(pid, None) is not None:
+            self.refund(pid)
+
     def resumed(self, n_replayed: int) -> None:
         """Called once after the journal's `n_replayed` trials were observed: derive fresh
         randomness from (seed, n_replayed), so a resumed search continues its random stream

@@ -72,6 +72,14 @@ class OptunaStrategy(Strategy):
             self._trials[p.id] = p.meta["optuna_trial"]
         return p
 
+    def discard(self, proposal):
+        """Close the asked Optuna trial as failed (once; it is never told again)."""
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        number = self._trials.pop(pid, None)
+        super().discard(proposal)
+        if number is not None:
+            self.study.tell(number, state=TrialState.FAIL)
+
     def _learn(self, proposal, result):
         number = self._trials.pop(proposal.id, None)
         vals = objective_values(result, self.objectives)
