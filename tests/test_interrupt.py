@@ -138,7 +138,8 @@ def test_signal_stops_cleanly_then_resume_finishes(tmp_path, executor, sig):
     assert "resuming" in res.stdout
     _check_resumed(run, before, 5)
     assert _meta(run)["status"] == "finished"
-    assert set(_optuna_states(run)) == {"COMPLETE"}
+    states = _optuna_states(run)  # a FAIL: the proposal being asked when the signal came, closed once
+    assert "RUNNING" not in states and states.count("COMPLETE") == 5, states
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)
