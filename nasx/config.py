@@ -41,6 +41,7 @@ class SearchConfig:
     max_failures: int = 1
     keep_weights: bool = True
     baselines: list = field(default_factory=list)
+    allow_repeats: bool = False  # re-train an architecture the run already evaluated (noise estimates)
     network: dict = field(default_factory=dict)  # network-shape overrides of the space (channels, ...)
     task: dict = field(default_factory=dict)  # nasx.evaluate.Task fields (lr, batch_size, ...)
     strategy_options: dict = field(default_factory=dict)
@@ -67,6 +68,8 @@ class SearchConfig:
             _positive("max_concurrent", self.max_concurrent, integer=True)
         if not isinstance(self.max_failures, int) or self.max_failures < 0:
             raise ConfigError(f"max_failures must be a non-negative integer, got {self.max_failures!r}")
+        if not isinstance(self.allow_repeats, bool):
+            raise ConfigError(f"allow_repeats must be true or false, got {self.allow_repeats!r}")
         for key in ("network", "task", "strategy_options"):
             if not isinstance(getattr(self, key), dict):
                 raise ConfigError(f"{key} must be a mapping")

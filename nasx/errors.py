@@ -17,3 +17,7 @@ class SpaceError(NasxError):
 
 class ConfigError(NasxError):
     """A malformed or invalid YAML/JSON configuration or an invalid option value."""
+
+
+class Interrupted(Exception):
+    """A search stopped by Ctrl-C / SIGTERM: the CLI prints the message (one line) and exits 130."""

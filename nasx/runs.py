@@ -1,6 +1,7 @@
 """The run directory `runs/<run-id>/`: what a search leaves behind, and what resume reads.
 
     run.json         identity, status (running / finished / interrupted), budget spent
+    lock             the writer's flock (pid, host, start time): one writer per run (nasx.runlock)
     config.yaml      the resolved configuration (CLI over YAML over defaults)
     journal.jsonl    append-only, one JSON object per finished trial (fsync'd): the source of truth
     leaderboard.csv  finished trials ranked by val_acc

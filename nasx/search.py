@@ -2,7 +2,9 @@
 
 Starts (or joins) Ray, rebuilds the strategy from the journal, runs the executor with a live
 progress display, then trains the baseline models under the same protocol, writes the
-leaderboard and the pictures. Ctrl-C leaves a run that `nasx resume` continues.
+leaderboard and the pictures, all under the run's write lock (`nasx.runlock`). Ctrl-C / SIGTERM
+stops launching, lets running trials end, marks the run "interrupted" and raises `Interrupted`
+(the CLI: one line, exit 130); `nasx resume` continues it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import Path
 from rich.console import Console
 
 from .config import SearchConfig
-from .errors import NasxError
+from .errors import Interrupted, NasxError
 from .execute import EXECUTORS, SearchDriver
+from .execute.interrupt import StopSignals
 from .execute.progress import SearchProgress
+from .runlock import run_lock
 from .runs import RunDir, new_run_id
 
 
@@ -76,7 +80,21 @@ def finalize(run: RunDir, baselines: list[dict]) -> None:
 
 
 def run_search(cfg: SearchConfig, run: RunDir, console: Console | None = None, resumed: bool = False) -> RunDir:
-    console = console or Console(highlight=False)
+    """Search (or continue) `run` under its write lock. Ctrl-C / SIGTERM: raises `Interrupted`
+    (run status "interrupted", resumable) after the trials already running have ended; a second
+    signal aborts at once (still resumable)."""
+    with run_lock(run.path):
+        return _run_search(cfg, run, console or Console(highlight=False), resumed)
+
+
+def _interrupted(run: RunDir, driver) -> Interrupted:
+    run.update_meta(status="interrupted", stop_reason=driver.stats.stop_reason, spent=driver.spent.to_dict(),
+                    wall_seconds_total=driver.wall_elapsed())
+    n = len(run.trials())
+    return Interrupted(f"interrupted after {n} trial{'s' if n != 1 else ''}; continue with: nasx resume {run.path}")
+
+
+def _run_search(cfg: SearchConfig, run: RunDir, console: Console, resumed: bool) -> RunDir:
     meta = run.meta()
     round_no = int(meta.get("rounds", 0))
     dashboard = None
@@ -111,21 +129,29 @@ def run_search(cfg: SearchConfig, run: RunDir, console: Console | None = None, r
                       f"{driver.stats.finished} finished, budget {driver.budget.describe()}")
     run.update_meta(status="running", rounds=round_no + 1, dashboard=dashboard, gpus_per_trial=gpus,
                     budget_limit=driver.budget.to_dict())
-    status = "finished"
     t0 = time.time()
     try:
-        with progress:
+        with StopSignals(driver), progress:
             _executor(cfg.executor)(driver, cfg, round_no)
+    except KeyboardInterrupt:  # a second Ctrl-C: abort now; the journal holds every finished trial
+        driver.request_stop("aborted (second interrupt)")
+        raise _interrupted(run, driver) from None
+    if driver.stop_requested:  # the first Ctrl-C: running trials have ended and are journaled
+        err = _interrupted(run, driver)
+        try:
+            finalize(run, [])
+        except KeyboardInterrupt:
+            pass
+        raise err
+    run.update_meta(status="searching-done", spent=driver.spent.to_dict(), wall_seconds_total=driver.wall_elapsed(),
+                    stop_reason=driver.stats.stop_reason)
+    try:
+        baselines = train_baselines(cfg, run, console)
+        finalize(run, baselines)
     except KeyboardInterrupt:
-        status = "interrupted"
-        console.print(f"interrupted: continue with `nasx resume {run.path}`")
-    finally:
-        run.update_meta(status=status if status != "finished" else "searching-done",
-                        spent=driver.spent.to_dict(), wall_seconds_total=driver.wall_elapsed(),
-                        stop_reason=driver.stats.stop_reason)
-    baselines = train_baselines(cfg, run, console) if status == "finished" else []
-    finalize(run, baselines)
-    run.update_meta(status=status, finished_at=time.time())
-    console.print(f"search {status} after {time.time() - t0:.0f} s ({driver.stats.stop_reason}); "
+        raise _interrupted(run, driver) from None
+    run.update_meta(status="finished", finished_at=time.time())
+    repeats = f", {driver.stats.repeats} repeated proposals answered from the run" if driver.stats.repeats else ""
+    console.print(f"search finished after {time.time() - t0:.0f} s ({driver.stats.stop_reason}{repeats}); "
                   f"run directory: {run.path}")
     return run

@@ -49,6 +49,7 @@ def test_driver_sigkill_then_resume(tmp_path):
         _kill_group(proc)
     before = journal(run)
     assert 3 <= len(before) < 10
+    assert f'"pid": {proc.pid},' in (run / "lock").read_text()  # the dead writer's lock, left behind
     res = _nasx("resume", run)
     out, _ = res.communicate(timeout=400)
     assert res.returncode == 0, out

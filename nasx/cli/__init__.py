@@ -2,7 +2,8 @@
 
 `COMMANDS` is the command table (name -> "module:attribute"); commands are imported lazily so that
 `nasx --help` stays fast and a command's heavy imports (ray, optuna) load only when it runs.
-Every `NasxError` and click usage error becomes one line on stderr and exit status 2.
+Every `NasxError` and click usage error becomes one line on stderr and exit status 2; a search
+stopped by Ctrl-C / SIGTERM, one line ("interrupted after N trials; continue with: ...") and 130.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from ..errors import NasxError
+from ..errors import Interrupted, NasxError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module in nasx.cli, one-line help)
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except NasxError as exc:
         click.echo(f"nasx: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
         return 2
+    except Interrupted as exc:  # a search stopped by Ctrl-C / SIGTERM, left resumable
+        click.echo(str(exc), err=True)
+        return 130
     except KeyboardInterrupt:
         click.echo("nasx: interrupted", err=True)
         return 130

@@ -6,6 +6,7 @@ import click
 
 from ..config import load_config
 from ..errors import NasxError
+from ..runlock import run_lock
 from ..runs import RunDir
 from .common import console
 from .show import print_leaderboard
@@ -18,6 +19,11 @@ from .show import print_leaderboard
 @click.option("--no-dashboard", is_flag=True, default=False)
 def command(run_dir, budget, address, no_dashboard):
     run = RunDir.open(run_dir)
+    with run_lock(run.path):  # one writer per run: taken before anything is read for writing
+        _resume(run, run_dir, budget, address, no_dashboard)
+
+
+def _resume(run, run_dir, budget, address, no_dashboard):
     if run.meta().get("status") == "finished" and budget is None:
         raise NasxError(f"run {run_dir} already finished; pass --budget to extend it")
     saved = run.config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..config import load_config
+from ..runlock import run_lock
 from ..runs import RunDir
 from .common import console
 from .show import print_leaderboard
@@ -34,8 +35,11 @@ from .show import print_leaderboard
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")
 @click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
               help="Proxy network skeleton (cell spaces).")
-def command(config_file, no_dashboard, channels, cells, skeleton, **flags):
+@click.option("--allow-repeats", is_flag=True, default=False,
+              help="Train an architecture again even when the run already has its result (noise estimates).")
+def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats, **flags):
     flags["dashboard"] = False if no_dashboard else None
+    flags["allow_repeats"] = True if allow_repeats else None
     cfg = load_config(config_file, flags)
     given = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
     if given:  # flags win over the YAML's network: block, like every other flag
@@ -51,7 +55,8 @@ def command(config_file, no_dashboard, channels, cells, skeleton, **flags):
     path = cfg.run_dir or str(default_run_dir(cfg))
     cfg.run_dir = path
     run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
-    console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
-                  f"run directory {run.path}")
-    run_search(cfg, run, console)
-    print_leaderboard(run, top=10)
+    with run_lock(run.path):  # one writer per run (run_search re-enters it)
+        console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
+                      f"run directory {run.path}")
+        run_search(cfg, run, console)
+        print_leaderboard(run, top=10)

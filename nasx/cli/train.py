@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 import torch
 
-from ..errors import NasxError
+from ..errors import Interrupted, NasxError
 from .common import console, err_console
 
 SHOWN = (("val_acc", "val acc", "pct"), ("test_acc", "test acc", "pct"), ("val_loss", "val loss", ".4f"),
@@ -278,6 +278,12 @@ def command(genotype_file, run_dir, trial, space, data, recipe, epochs, batch_si
             drop_path, auxiliary, channels, cells, skeleton, network_items, seed, device, max_train, out, force,
             resume_dir):
     """Train an architecture (--genotype FILE, or a run's trial) from scratch; save weights and metrics."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends it like Ctrl-C
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        pass
     from ..evaluate import Task
     from ..evaluate.checkpoint import FORMAT, SETTINGS, load_checkpoint, write_json
     from ..export.safety import read_genotype_file
@@ -344,6 +350,13 @@ def _train(out_dir, created, g, sp, dataset, net, task, settings, state, first, 
 
     try:
         result = train_and_evaluate(net, dataset, task, progress, checkpoint=checkpoint, resume=state)
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM: the last epoch's checkpoint stays, resumable
+        if last["state"] is None:  # not one epoch done: nothing worth keeping
+            shutil.rmtree(out_dir, ignore_errors=True)
+            remove_empty(created)
+            raise Interrupted(f"interrupted in the first epoch; nothing written to {out_dir}") from None
+        raise Interrupted(f"interrupted after epoch {last['state']['epoch']}; continue with: "
+                          f"nasx train --resume {out_dir}") from None
     finally:
         progress.stop()
     if not result.ok:

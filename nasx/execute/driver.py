@@ -4,10 +4,22 @@ Executors only ask the driver for the next trial spec (`next_spec`) and hand bac
 (`record`); the driver decides whether the budget allows another trial, writes each finished trial
 to the journal before the strategy hears of it (so a kill never loses a told trial), and keeps the
 progress figures. On resume it replays the journal into a fresh strategy and the spent budget.
+
+No trial bought twice: a proposal whose key (genotype hash, network settings, fidelity) already has
+a finished (status ok) result in the run is not launched; the strategy is told that result, the
+proposal is refunded (not charged, not journaled) and the strategy is asked again, at most
+`MAX_REPEATS` times in a row. A proposal equal to a trial still running waits for that trial's
+result the same way. `allow_repeats: true` (re-evaluating on purpose, e.g. for noise estimates)
+turns this off.
+
+Stopping: `request_stop()` (the first Ctrl-C / SIGTERM) makes `next_spec` return FINISHED at once;
+trials already running end normally and are journaled. A trial lost to the interruption itself is
+`abandon`ed: never journaled, so resume proposes again.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -23,6 +35,7 @@ from ..strategies import create_strategy
 from ..strategies.registry import strategy_class
 
 FINISHED = "FINISHED"
+MAX_REPEATS = 50  # proposals in a row that repeat a finished trial before the driver stops asking
 
 
 @dataclass
@@ -31,6 +44,7 @@ class Stats:
     finished: int = 0
     failed: int = 0
     stopped: int = 0
+    repeats: int = 0  # proposals answered from the run's own results instead of being trained again
     best_val_acc: float | None = None
     best_id: str | None = None
     stop_reason: str = ""
@@ -53,6 +67,14 @@ class SearchDriver:
         self.stats = Stats()
         self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
         self.costs: list[float] = []  # wall seconds of finished trials
+        self.allow_repeats = bool(getattr(cfg, "allow_repeats", False))
+        self.done: dict[tuple, Result] = {}  # key -> finished (ok) result already in the run
+        self.inflight: dict[tuple, str] = {}  # key -> id of the running trial evaluating it
+        self.waiting: dict[str, list] = {}  # running trial id -> repeat proposals awaiting its result
+        self.stop_requested = False
+        self.aborting = False  # a second signal arrived inside `record`: abort right after it
+        self._recording = False
+        self.replayed = 0
         meta = run.meta()
         self.wall_before = float(meta.get("wall_seconds_total", 0.0))
         self.t_start = time.time()
@@ -72,12 +94,52 @@ class SearchDriver:
 
     def _replay(self):
         for t in self.run.trials():
-            self.strategy.observe(t.genotype, Result(t.status, t.reason, dict(t.metrics)), t.fidelity, t.meta,
-                                  trial_id=t.trial_id)
+            res = Result(t.status, t.reason, dict(t.metrics))
+            self.strategy.observe(t.genotype, res, t.fidelity, t.meta, trial_id=t.trial_id)
+            if t.status == "ok":
+                self.done[self.key(t.genotype, t.fidelity)] = res
             self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
             self.spent.gpu_seconds += t.wall_seconds * float(t.meta.get("gpus", self.gpus))
             self.spent.cpu_seconds += t.wall_seconds * float(t.meta.get("cpus", self.cpus))
             self.spent.trials += 1
+            self.replayed += 1
+        if self.replayed:
+            self.strategy.resumed(self.replayed)
+
+    def key(self, genotype, fidelity: dict | None) -> tuple:
+        """What makes two trials the same purchase: architecture, network settings, fidelity."""
+        fid = {"epochs": self.cfg.epochs, **(fidelity or {})}
+        return (genotype.hash, json.dumps(self.cfg.network, sort_keys=True, default=str),
+                json.dumps(fid, sort_keys=True, default=str))
+
+    def request_stop(self, why: str = "interrupted") -> None:
+        """Start no more trials (running ones end normally)."""
+        self.stop_requested = True
+        self.stats.stop_reason = why
+
+    def _ask(self):
+        """The strategy's next proposal that is not a repeat; None (wait / nothing) or FINISHED."""
+        for _ in range(MAX_REPEATS):
+            p = self.strategy.ask()
+            if p is None:
+                return None
+            if self.allow_repeats or p.meta.get("runner", "train") != "train":
+                return p
+            k = self.key(p.genotype, p.fidelity)
+            if k in self.done:  # bought already: answer from the run's result, charge nothing
+                self.strategy.refund(p)
+                self.strategy.tell(p, self.done[k])
+                self.stats.repeats += 1
+                continue
+            if k in self.inflight:  # being bought right now: it gets that trial's result
+                self.strategy.refund(p)
+                self.waiting.setdefault(self.inflight[k], []).append(p)
+                self.stats.repeats += 1
+                continue
+            return p
+        self.stats.stop_reason = (f"the strategy proposed only architectures this run already evaluated "
+                                  f"({MAX_REPEATS} in a row); set allow_repeats to re-evaluate on purpose")
+        return FINISHED
 
     # ---- the executor-facing protocol
     def wall_elapsed(self) -> float:
@@ -90,18 +152,28 @@ class SearchDriver:
 
     def next_spec(self):
         """A trial spec to launch, None to wait, or FINISHED when no more trials should start."""
+        if self.stop_requested:
+            return FINISHED
         ok, why = allows(self.budget, self.spent, len(self.running), self.estimate(), self.wall_elapsed(),
                          self.cpus, self.gpus)
         if not ok:
             self.stats.stop_reason = why
             return FINISHED
-        p = self.strategy.ask()
+        p = self._ask()
+        if isinstance(p, str):  # FINISHED: only repeats; wait for running trials, else stop
+            return FINISHED if not self.running else None
         if p is None:
             if self.strategy.finished or not self.running:
                 self.stats.stop_reason = self.stats.stop_reason or "strategy finished"
                 return FINISHED
             return None
         self.running[p.id] = (p, time.time())
+        if self.stop_requested:  # the stop arrived while the strategy was thinking: launch nothing
+            del self.running[p.id]
+            self.strategy.discard(p)
+            return FINISHED
+        if not self.allow_repeats and p.meta.get("runner", "train") == "train":
+            self.inflight[self.key(p.genotype, p.fidelity)] = p.id
         self.stats.running = len(self.running)
         self._notify()
         return {
@@ -113,7 +185,33 @@ class SearchDriver:
 
     def record(self, trial_id: str, outcome: dict) -> None:
         """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
+        self._recording = True
+        try:
+            self._record(trial_id, outcome)
+        finally:
+            self._recording = False
+        if self.aborting:
+            raise KeyboardInterrupt
+
+    def abandon(self, trial_id: str) -> None:
+        """A trial lost to the interruption (its worker got the Ctrl-C): not journaled, not told, not
+        charged; resume proposes again. An Optuna trial stays RUNNING and is closed on resume."""
+        p, _ = self.running.pop(trial_id, (None, None))
+        if p is None:
+            return
+        self._forget_inflight(trial_id)
+        self.waiting.pop(trial_id, None)
+        self.stats.running = len(self.running)
+        self._notify()
+
+    def _forget_inflight(self, trial_id: str) -> None:
+        for k, tid in list(self.inflight.items()):
+            if tid == trial_id:
+                del self.inflight[k]
+
+    def _record(self, trial_id: str, outcome: dict) -> None:
         p, started = self.running.pop(trial_id)
+        self._forget_inflight(trial_id)
         if outcome.get("genotype"):  # one-shot runners (ENAS) report the architecture they derived
             from ..genotype import parse_genotype_obj
 
@@ -132,7 +230,12 @@ class SearchDriver:
             "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION,
                       **(outcome.get("build") or {})},
         })
-        self.strategy.tell(p, Result(status, outcome.get("reason"), metrics))
+        result = Result(status, outcome.get("reason"), metrics)
+        self.strategy.tell(p, result)
+        if status == "ok" and p.meta.get("runner", "train") == "train":
+            self.done[self.key(p.genotype, p.fidelity)] = result
+        for q in self.waiting.pop(trial_id, []):  # repeats proposed while it ran: same answer
+            self.strategy.tell(q, result)
         self.spent.add_trial(wall, self.cpus, self.gpus)
         self.costs.append(wall)
         self._count(trial_id, status, metrics, outcome.get("reason"), wall)

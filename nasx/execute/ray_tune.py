@@ -138,6 +138,9 @@ class StrategySearcher(Searcher):
             return
         if result and result.get("nasx_final"):
             outcome = json.loads(result["nasx_outcome"])
+        elif error and _DRIVER[0].stop_requested:  # its worker got the Ctrl-C too: not a result
+            _DRIVER[0].abandon(pid)
+            return
         elif error:
             outcome = {"status": "failed", "reason": "worker error after retries (see the trial's "
                                                      "log in the Ray dashboard)", "metrics": {}}
@@ -197,6 +200,9 @@ def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
     os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(slots)
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    # Tune's own SIGINT handler ends the experiment as if it had completed (exit 0, run "finished");
+    # nasx's handler (nasx.execute.interrupt) stops the searcher instead and marks the run interrupted.
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
     tuner = tune.Tuner(
         tune.with_resources(_trainable, resources),
         tune_config=tune.TuneConfig(search_alg=_make_searcher(driver, slots), scheduler=scheduler, num_samples=-1,

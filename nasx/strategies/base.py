@@ -8,7 +8,13 @@
 
 Executors (in-process, Ray Tune) only ever call ask/tell/observe, so any strategy runs anywhere.
 Resume: a strategy is rebuilt from the run's journal by `observe(genotype, result)` for every
-finished trial in journal order, which must leave it as if it had asked and been told them.
+finished trial in journal order, which must leave it as if it had asked and been told them; then
+`resumed(n)` re-derives its randomness from (seed, n) so that it continues rather than replaying
+the random stream it started with (which would re-propose the genotypes it already evaluated).
+
+No trial bought twice: the driver answers a proposal whose architecture already has a finished
+result in the run from that result (`tell` without a journal line) and `refund`s it, so it does
+not count towards `max_trials`.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ def objective_values(result, objectives: list[str]) -> list[float] | None:
             return None
         vals.append(float(v))
     return vals
+
+
+def resume_seed(name: str, seed: int, n_replayed: int) -> int:
+    """A 32-bit seed for the random stream of a strategy resumed after `n_replayed` trials."""
+    return random.Random(f"nasx-resume:{name}:{seed}:{n_replayed}").getrandbits(32)
 
 
 class Strategy(ABC):
@@ -131,6 +142,24 @@ class Strategy(ABC):
         self.pending[p.id] = p
         self.asked += 1
         self.tell(p, result)
+
+    def refund(self, proposal: Proposal | str) -> None:
+        """The executor did not pay for this proposal (a repeat answered from the run's results):
+        it does not count towards `max_trials`. The proposal is still told its (cached) result."""
+        self.asked = max(0, self.asked - 1)
+
+    def discard(self, proposal: Proposal | str) -> None:
+        """The executor will not run this proposal (a stop arrived while it was being asked): forget
+        it without telling it anything, and do not count it towards `max_trials`."""
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        if self.pending.pop(pid, None) is not None:
+            self.refund(pid)
+
+    def resumed(self, n_replayed: int) -> None:
+        """Called once after the journal's `n_replayed` trials were observed: derive fresh
+        randomness from (seed, n_replayed), so a resumed search continues its random stream
+        instead of starting it again from the seed."""
+        self.rng = random.Random(resume_seed(self.name, self.seed, n_replayed))
 
     def _new_id(self) -> str:
         n, self._next_id = self._next_id, self._next_id + 1

@@ -15,7 +15,7 @@ from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState
 
 from ..spaces import Chooser
-from .base import OBJECTIVES, Strategy, objective_values
+from .base import OBJECTIVES, Strategy, objective_values, resume_seed
 from .registry import register_strategy
 
 optuna.logging.set_verbosity(logging.WARNING)
@@ -47,8 +47,15 @@ class OptunaStrategy(Strategy):
             elif "nasx_hash" in t.user_attrs:
                 self._stored[t.user_attrs["nasx_hash"]] = self._stored.get(t.user_attrs["nasx_hash"], 0) + 1
 
-    def make_sampler(self):
+    def make_sampler(self, seed: int | None = None):
         raise NotImplementedError
+
+    def resumed(self, n_replayed: int) -> None:
+        """A fresh sampler seeded from (seed, trials in the study): TPE's start-up samples (and any
+        sampler randomness) continue instead of replaying the first run's draws."""
+        super().resumed(n_replayed)
+        n = len(self.study.get_trials(deepcopy=False))
+        self.study.sampler = self.make_sampler(resume_seed(self.name, self.seed, n))
 
     def _distributions(self):
         return {k: CategoricalDistribution(list(o)) for k, o in self.space.decisions()}
@@ -64,6 +71,14 @@ class OptunaStrategy(Strategy):
         if p is not None and "optuna_trial" in p.meta:
             self._trials[p.id] = p.meta["optuna_trial"]
         return p
+
+    def discard(self, proposal):
+        """Close the asked Optuna trial as failed (once; it is never told again)."""
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        number = self._trials.pop(pid, None)
+        super().discard(proposal)
+        if number is not None:
+            self.study.tell(number, state=TrialState.FAIL)
 
     def _learn(self, proposal, result):
         number = self._trials.pop(proposal.id, None)
@@ -89,18 +104,18 @@ class OptunaStrategy(Strategy):
 
 @register_strategy("tpe")
 class TPE(OptunaStrategy):
-    def make_sampler(self):
-        return optuna.samplers.TPESampler(seed=self.seed, constant_liar=True, multivariate=True,
+    def make_sampler(self, seed=None):
+        return optuna.samplers.TPESampler(seed=self.seed if seed is None else seed, constant_liar=True, multivariate=True,
                                           n_startup_trials=10)
 
 
 @register_strategy("nsga2")
 class NSGA2(OptunaStrategy):
-    def make_sampler(self):
-        return optuna.samplers.NSGAIISampler(seed=self.seed, population_size=20)
+    def make_sampler(self, seed=None):
+        return optuna.samplers.NSGAIISampler(seed=self.seed if seed is None else seed, population_size=20)
 
 
 @register_strategy("gp")
 class GP(OptunaStrategy):
-    def make_sampler(self):
-        return optuna.samplers.GPSampler(seed=self.seed)
+    def make_sampler(self, seed=None):
+        return optuna.samplers.GPSampler(seed=self.seed if seed is None else seed)
