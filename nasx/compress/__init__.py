@@ -11,8 +11,8 @@ codebooks, and an accuracy budget (validation accuracy within `max_drop`) kept b
 `out/weights.pt` the decompressed state_dict, loadable with torch.load(weights_only=True).
 """
 
-from .pipeline import CompressConfig, CompressResult, LayerReport, compress, dense_bytes
 from . import sensitivity
+from .pipeline import CompressConfig, CompressResult, LayerReport, compress, dense_bytes
 from .prune import prunable_layers, prune_to, sparsity
 from .share import kmeans_1d
 from .storage import read_compact, write_compact

@@ -67,8 +67,8 @@ class CompressConfig:
             (self.mode in PLANNERS, f"mode {self.mode!r} unknown; known: {', '.join(PLANNERS)}"),
             (self.steps >= 1, f"steps must be >= 1, got {self.steps}"),
             (self.finetune_epochs >= 0, f"finetune_epochs must be >= 0, got {self.finetune_epochs}"),
-            (0.0 <= self.max_drop <= 1.0, f"max_drop must be in [0, 1] (a fraction: 0.01 = 1 point), "
-                                          f"got {self.max_drop}"),
+            (0.0 <= self.max_drop <= 1.0,
+             f"max_drop must be in [0, 1] (a fraction: 0.01 = 1 point), got {self.max_drop}"),
             (self.max_extra_epochs >= 0, f"max_extra_epochs must be >= 0, got {self.max_extra_epochs}"),
             (self.lr > 0, f"lr must be > 0, got {self.lr}"),
             (self.index_bits is None or 1 <= self.index_bits <= 16,
@@ -166,7 +166,7 @@ def _plan_per_layer(model: nn.Module, dataset: Dataset, cfg: CompressConfig, log
     layers = prune.prunable_layers(model)
     grouped = sensitivity.groups(model, layers)
     x, y = dataset.x_val[:SENSITIVITY_IMAGES], dataset.y_val[:SENSITIVITY_IMAGES]
-    base, drops = sensitivity.curves(grouped, lambda: _accuracy_on(model, x, y, cfg))
+    _, drops = sensitivity.curves(grouped, lambda: _accuracy_on(model, x, y, cfg))
     sizes = {g: sum(m.weight.numel() for _, m in members) for g, members in grouped.items()}
     group_rates = sensitivity.allocate(drops, sizes, cfg.sparsity)
     rates = {n: group_rates[g] for g, members in grouped.items() for n, _ in members}
