@@ -29,6 +29,8 @@ from .show import print_leaderboard
 @click.option("--seed", type=int, default=None, help="Strategy and training seed.")
 @click.option("--asha/--no-asha", default=None, help="ASHA early stopping on the per-epoch reports.")
 @click.option("--baselines", default=None, help="Comma list of zoo models trained under the same protocol.")
+@click.option("--baseline-epochs", type=int, default=None,
+              help="Training epochs of every baseline (default --epochs); deep zoo models need more steps.")
 def command(config_file, no_dashboard, **flags):
     flags["dashboard"] = False if no_dashboard else None
     cfg = load_config(config_file, flags)
