@@ -99,22 +99,27 @@ def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "") -> P
             front = pareto_front(pts)
             ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "-o", color="C3", ms=4,
                     label="Pareto front")
-        for b in baselines:
-            if b.get("val_acc") is not None and b.get(key):
-                ok_ = b.get("learned", True) is not False  # older runs' records have no verdict
-                ax.scatter([b[key]], [b["val_acc"]], marker="*", s=140, color="k" if ok_ else "none",
-                           edgecolors="k" if ok_ else "C3", linewidths=1.2)
-                ax.annotate(b["model"] if ok_ else f"{b['model']} (did not learn)", (b[key], b["val_acc"]),
-                            textcoords="offset points", xytext=(5, 4), fontsize=8, color="k" if ok_ else "C3")
+        stars = [b for b in baselines if b.get("val_acc") is not None and b.get(key)]
+        for b in stars:
+            ok_ = b.get("learned", True) is not False  # older runs' records have no verdict
+            ax.scatter([b[key]], [b["val_acc"]], marker="*", s=140, color="k" if ok_ else "none",
+                       edgecolors="k" if ok_ else "C3", linewidths=1.2)
         ax.set_xscale("log")
         ax.margins(x=0.08)
         ax.autoscale_view()
         readable_log_axis(ax, "x")
+        lo, hi = (math.log10(v) for v in ax.get_xlim())
+        for b in stars:  # labels right of the star, or left of it in the axis' right third (never clipped)
+            ok_ = b.get("learned", True) is not False
+            right = (math.log10(b[key]) - lo) / max(hi - lo, 1e-12) > 0.67
+            ax.annotate(b["model"] if ok_ else f"{b['model']} (did not learn)", (b[key], b["val_acc"]),
+                        textcoords="offset points", xytext=(-7 if right else 5, 4), ha="right" if right else "left",
+                        fontsize=8, color="k" if ok_ else "C3")
         ax.set_xlabel(label)
         ax.set_ylabel("validation accuracy")
         ax.grid(alpha=0.3)
     if ok:
-        axes[0].legend(loc="lower right")
+        axes[0].legend(loc="best")
     fig.suptitle(title or "accuracy vs size (baselines: stars; hollow red: did not learn)")
     fig.tight_layout()
     fig.savefig(path)
