@@ -58,7 +58,8 @@ def train_baselines(cfg: SearchConfig, run: RunDir, console: Console) -> list[di
                    **{k: res.metrics.get(k) for k in ("val_acc", "test_acc", "params", "macs", "latency_ms_b1",
                                                       "device_seconds")}, "epochs": task.epochs, **learned}
             if why:
-                console.print(f"[yellow]{why}[/]", soft_wrap=True)
+                rec["why_not"] = why
+                console.print(why, style="yellow", soft_wrap=True, highlight=False, markup=False)
             run.append(rec)
             done[name] = rec
     return [done[m] for m in cfg.baselines if m in done]

@@ -32,6 +32,9 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
                       f"{r.get('device_seconds') or 0:.1f}", f"zoo:{r['model']}",
                       style="italic" if r.get("learned", True) else "italic red")
     console.print(t)
+    for r in run.records():
+        if r.get("event") == "baseline" and r.get("why_not"):
+            console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
 def run_summary(run: RunDir) -> dict:
