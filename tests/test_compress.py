@@ -147,6 +147,8 @@ def test_sensitivity_allocation_prunes_robust_layers_more_and_lands_on_target():
     grouped = sensitivity.groups(net, prune.prunable_layers(net))
     assert list(grouped) == ["features.1", "features.5.convs", "features.10", "classifier.1", "classifier.3"]
     assert len(grouped["features.5.convs"]) == 16  # C3's per-map convs are one layer, as the paper counts it
+    assert sensitivity.grid(5) == sensitivity.RATES and len(sensitivity.grid(66)) == 4
+    assert sensitivity.grid(66)[0] == sensitivity.RATES[0] and sensitivity.grid(66)[-1] == sensitivity.RATES[-1]
     w = torch.randn(1000)
     assert sensitivity.quality(w, 0.5) == pytest.approx(float(w.abs().median() / w.std()), rel=0.02)
 

@@ -166,12 +166,15 @@ def _plan_per_layer(model: nn.Module, dataset: Dataset, cfg: CompressConfig, log
     layers = prune.prunable_layers(model)
     grouped = sensitivity.groups(model, layers)
     x, y = dataset.x_val[:SENSITIVITY_IMAGES], dataset.y_val[:SENSITIVITY_IMAGES]
-    _, drops = sensitivity.curves(grouped, lambda: _accuracy_on(model, x, y, cfg))
+    grid = sensitivity.grid(len(grouped))
+    _, drops = sensitivity.curves(grouped, lambda: _accuracy_on(model, x, y, cfg), grid)
     sizes = {g: sum(m.weight.numel() for _, m in members) for g, members in grouped.items()}
-    group_rates = sensitivity.allocate(drops, sizes, cfg.sparsity)
+    group_rates = sensitivity.allocate(drops, sizes, cfg.sparsity, grid)
     rates = {n: group_rates[g] for g, members in grouped.items() for n, _ in members}
     q = {n: sensitivity.quality(m.weight, rates[n]) for n, m in layers}
-    log("per-layer rates from sensitivity: " + ", ".join(f"{g} {r:.2f}" for g, r in group_rates.items()))
+    shown = list(group_rates.items())
+    log(f"per-layer rates from sensitivity ({len(grid)} rates per layer): "
+        + ", ".join(f"{g} {r:.2f}" for g, r in shown[:8]) + (f", ... ({len(shown)} layers)" if len(shown) > 8 else ""))
     return prune.layer_schedule(rates, cfg.steps), q
 
 

@@ -19,6 +19,16 @@ from torch import nn
 Layers = list[tuple[str, nn.Module]]
 
 RATES = (0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
+MAX_EVALS = 240  # sensitivity points in all: a 66-layer cell network gets 4 rates per layer, LeNet-5 all 12
+
+
+def grid(n_groups: int, rates=RATES, max_evals: int = MAX_EVALS) -> tuple[float, ...]:
+    """`rates` thinned evenly (first and last kept) so that `n_groups` curves cost at most `max_evals`
+    evaluations, never fewer than 4 rates per curve."""
+    k = max(4, min(len(rates), max_evals // max(1, n_groups)))
+    if k >= len(rates):
+        return tuple(rates)
+    return tuple(rates[round(i * (len(rates) - 1) / (k - 1))] for i in range(k))
 
 
 def _zero_smallest(weight: torch.Tensor, rate: float) -> torch.Tensor:
