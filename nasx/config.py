@@ -42,6 +42,7 @@ class SearchConfig:
     keep_weights: bool = True
     baselines: list = field(default_factory=list)
     allow_repeats: bool = False  # re-train an architecture the run already evaluated (noise estimates)
+    baseline_epochs: int | None = None  # None: `epochs`; the same for every baseline
     network: dict = field(default_factory=dict)  # network-shape overrides of the space (channels, ...)
     task: dict = field(default_factory=dict)  # nasx.evaluate.Task fields (lr, batch_size, ...)
     strategy_options: dict = field(default_factory=dict)
@@ -61,6 +62,8 @@ class SearchConfig:
         if self.executor not in ("ray", "inprocess"):
             raise ConfigError(f"executor must be ray or inprocess, got {self.executor!r}")
         _positive("epochs", self.epochs, integer=True)
+        if self.baseline_epochs is not None:
+            _positive("baseline_epochs", self.baseline_epochs, integer=True)
         _positive("cpus_per_trial", self.cpus_per_trial)
         if self.gpus_per_trial is not None and not (0 <= self.gpus_per_trial <= 64):
             raise ConfigError(f"gpus_per_trial must be between 0 and 64, got {self.gpus_per_trial}")
@@ -86,6 +89,11 @@ class SearchConfig:
 
     def make_task(self) -> Task:
         return Task.from_dict({**self.task, "epochs": self.epochs, "data": self.data, "seed": self.seed})
+
+    def make_baseline_task(self) -> Task:
+        """The baselines' protocol: the search's task, with `baseline_epochs` when set (one for all)."""
+        return Task.from_dict({**self.task, "epochs": self.baseline_epochs or self.epochs, "data": self.data,
+                               "seed": self.seed})
 
     def to_dict(self) -> dict:
         return asdict(self)

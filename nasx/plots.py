@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import EngFormatter, FixedLocator, NullFormatter, NullLocator
+
+MAX_TICKS = 6
+# mantissas tried per decade, densest first: a range under one decade still gets labelled ticks
+TICK_MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 5, 7), (1, 2, 5), (1, 3), (1,))
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = MAX_TICKS) -> list[float]:
+    """At most `max_ticks` round values (d x 10^k) within [lo, hi], the densest set that fits; over
+    many decades every n-th power of ten; a range too narrow for two round values gets its ends."""
+    if not (lo > 0 and hi > 0):
+        return []
+    lo, hi = min(lo, hi), max(lo, hi)
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    for mantissas in TICK_MANTISSAS:
+        ticks = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in mantissas if lo <= m * 10.0 ** k <= hi]
+        if len(ticks) <= max_ticks:
+            break
+    else:
+        step = math.ceil((k1 - k0 + 1) / max_ticks)
+        ticks = [10.0 ** k for k in range(k0, k1 + 1, step) if lo <= 10.0 ** k <= hi]
+    return ticks if len(ticks) >= 2 else [lo, hi]
+
+
+def readable_log_axis(ax, axis: str = "x") -> None:
+    """A log axis whose labels never overlap: few round ticks (`log_ticks`), short engineering labels
+    (300k, 1.2M), no minor labels. Call after the data is drawn (it reads the limits)."""
+    getattr(ax, f"set_{axis}scale")("log")
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    lo, hi = getattr(ax, f"get_{axis}lim")()
+    which.set_major_locator(FixedLocator(log_ticks(lo, hi)))
+    which.set_major_formatter(EngFormatter(sep=""))
+    which.set_minor_locator(NullLocator())
+    which.set_minor_formatter(NullFormatter())
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
@@ -64,17 +99,28 @@ def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "") -> P
             front = pareto_front(pts)
             ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "-o", color="C3", ms=4,
                     label="Pareto front")
-        for b in baselines:
-            if b.get("val_acc") is not None and b.get(key):
-                ax.scatter([b[key]], [b["val_acc"]], marker="*", s=140, color="k")
-                ax.annotate(b["model"], (b[key], b["val_acc"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        stars = [b for b in baselines if b.get("val_acc") is not None and b.get(key)]
+        for b in stars:
+            ok_ = b.get("learned", True) is not False  # older runs' records have no verdict
+            ax.scatter([b[key]], [b["val_acc"]], marker="*", s=140, color="k" if ok_ else "none",
+                       edgecolors="k" if ok_ else "C3", linewidths=1.2)
         ax.set_xscale("log")
+        ax.margins(x=0.08)
+        ax.autoscale_view()
+        readable_log_axis(ax, "x")
+        lo, hi = (math.log10(v) for v in ax.get_xlim())
+        for b in stars:  # labels right of the star, or left of it in the axis' right third (never clipped)
+            ok_ = b.get("learned", True) is not False
+            right = (math.log10(b[key]) - lo) / max(hi - lo, 1e-12) > 0.67
+            ax.annotate(b["model"] if ok_ else f"{b['model']} (did not learn)", (b[key], b["val_acc"]),
+                        textcoords="offset points", xytext=(-7 if right else 5, 4), ha="right" if right else "left",
+                        fontsize=8, color="k" if ok_ else "C3")
         ax.set_xlabel(label)
         ax.set_ylabel("validation accuracy")
         ax.grid(alpha=0.3)
     if ok:
-        axes[0].legend(loc="lower right")
-    fig.suptitle(title or "accuracy vs size (baselines: stars)")
+        axes[0].legend(loc="best")
+    fig.suptitle(title or "accuracy vs size (baselines: stars; hollow red: did not learn)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

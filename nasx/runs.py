@@ -179,7 +179,8 @@ class RunDir:
     # ---- derived files
     def write_leaderboard(self, extra_rows: list[dict] | None = None) -> Path:
         path = self.path / "leaderboard.csv"
-        cols = ["rank", "id", "val_acc", "test_acc", "params", "macs", "latency_ms_b1", "device_seconds", "arch"]
+        cols = ["rank", "id", "val_acc", "test_acc", "params", "macs", "latency_ms_b1", "device_seconds", "arch",
+                "learned"]  # learned: baselines only (nasx.learned)
         with open(path, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=cols)
             w.writeheader()

@@ -47,18 +47,23 @@ def train_baselines(cfg: SearchConfig, run: RunDir, console: Console) -> list[di
     if not cfg.baselines:
         return []
     from .evaluate import TrainingEvaluator
+    from .learned import assess
 
     done = baselines_done(run)
     todo = [m for m in cfg.baselines if m not in done]
     if todo:
         ev = TrainingEvaluator()
-        task = cfg.make_task()
+        task = cfg.make_baseline_task()
         for name in todo:
-            console.print(f"training baseline [bold]{name}[/] ({cfg.epochs} epochs on {cfg.data}) ...")
+            console.print(f"training baseline [bold]{name}[/] ({task.epochs} epochs on {cfg.data}) ...")
             res = ev.evaluate(f"zoo:{name}", task)
+            learned, why = assess(name, res, task, ev.dataset_for(task))
             rec = {"event": "baseline", "model": name, "status": res.status, "reason": res.reason,
                    **{k: res.metrics.get(k) for k in ("val_acc", "test_acc", "params", "macs", "latency_ms_b1",
-                                                      "device_seconds")}}
+                                                      "device_seconds")}, "epochs": task.epochs, **learned}
+            if why:
+                rec["why_not"] = why
+                console.print(why, style="yellow", soft_wrap=True, highlight=False, markup=False)
             run.append(rec)
             done[name] = rec
     return [done[m] for m in cfg.baselines if m in done]
@@ -69,7 +74,8 @@ def finalize(run: RunDir, baselines: list[dict]) -> None:
 
     rows = [{"rank": "baseline", "id": b["model"], "val_acc": b.get("val_acc"), "test_acc": b.get("test_acc"),
              "params": b.get("params"), "macs": b.get("macs"), "latency_ms_b1": b.get("latency_ms_b1"),
-             "device_seconds": b.get("device_seconds"), "arch": f"zoo:{b['model']}"} for b in baselines]
+             "device_seconds": b.get("device_seconds"), "arch": f"zoo:{b['model']}",
+             "learned": {True: "yes", False: "no"}.get(b.get("learned"))} for b in baselines]
     run.write_leaderboard(rows)
     trials = run.trials()
     plots = run.path / "plots"

@@ -205,8 +205,9 @@ def test_baselines_cli(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rc == 0 and [r["model"] for r in rows] == models
     assert set(rows[0]) == {"model", "params", "macs", "val_acc", "test_acc", "latency_ms", "device_seconds",
-                            "status"}
+                            "status", "learned", "chance"}
     assert all(r["status"] == "ok" and 0 <= r["val_acc"] <= 1 for r in rows)
+    assert all(r["learned"] == (r["val_acc"] >= r["chance"] + 0.2 * (1 - r["chance"])) for r in rows)
     assert out.read_text().splitlines()[0].startswith("model,status")
     assert main(["baselines", "--data", "digits", "--models", "lenet5", "--epochs", "1", "--out", str(out)]) == 0
     assert "lenet5" in capsys.readouterr().out

@@ -6,6 +6,8 @@ latency and device-seconds; a CSV is written, --json prints one JSON list instea
 `--recipe paper` trains each model with its paper's recipe scaled to the data set instead
 (`nasx.zoo.recipes`: batch size capped by the data, lr scaled with it, the paper's momentum, weight
 decay and nearest schedule); the approximations it makes are printed on stderr.
+Every row says whether the model learned (`nasx.learned`: above chance by a margin); one that did
+not is marked and the likely causes are printed on stderr.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import click
 from ..errors import NasxError
 
 DEFAULT_MODELS = "lenet5,resnet20,mobilenet_v1"
-JSON_KEYS = ("model", "params", "macs", "val_acc", "test_acc", "latency_ms", "device_seconds", "status")
+JSON_KEYS = ("model", "params", "macs", "val_acc", "test_acc", "latency_ms", "device_seconds", "status", "learned",
+             "chance")
 
 
 def _zoo():
@@ -44,10 +47,10 @@ def _model_names(text: str) -> list[str]:
 TASK_COLUMNS = ("batch_size", "lr", "momentum", "nesterov", "weight_decay", "schedule", "label_smoothing")
 
 
-def _row(name: str, result, recipe: str, task) -> dict:
+def _row(name: str, result, recipe: str, task, learned: dict) -> dict:
     m = result.metrics
     return {"model": name, "status": result.status, "reason": result.reason, **m,
-            "latency_ms": m.get("latency_ms_b1"), "recipe": recipe,
+            "latency_ms": m.get("latency_ms_b1"), "recipe": recipe, **learned,
             **{k: getattr(task, k) for k in TASK_COLUMNS}}
 
 
@@ -75,6 +78,8 @@ def _table(rows: list[dict], title: str):
     for r in rows:
         pct = (lambda v: "-" if v is None else f"{100 * v:.2f}%")
         status = r["status"] if not r["reason"] else f"{r['status']}: {r['reason']}"
+        if not r["learned"]:
+            status += f" (did not learn: chance {100 * r['chance']:.1f}%)"
         t.add_row(r["model"], _fmt(r["params"], ","), _fmt(r["macs"], ","), pct(r["val_acc"]),
                   pct(r["test_acc"]), _fmt(r["latency_ms"], ".3f"), _fmt(r["device_seconds"], ".1f"), status)
     return t
@@ -102,6 +107,7 @@ def command(data, models, epochs, batch_size, lr, seed, recipe, device, max_trai
 
     from ..data import load_dataset
     from ..evaluate import Task, TrainingEvaluator
+    from ..learned import assess
     from ..zoo.recipes import RECIPES
 
     names = _model_names(models)
@@ -125,7 +131,10 @@ def command(data, models, epochs, batch_size, lr, seed, recipe, device, max_trai
 
             result = evaluator.evaluate(f"zoo:{name}", model_task, report)
             progress.update(bar, completed=epochs)
-            rows.append(_row(name, result, recipe, model_task))
+            learned, why = assess(name, result, model_task, dataset)
+            if why:
+                progress.console.print(why, style="yellow", soft_wrap=True, highlight=False)
+            rows.append(_row(name, result, recipe, model_task, learned))
     path = Path(out) if out else Path("runs") / f"baselines-{re.sub(r'[^A-Za-z0-9_.-]+', '_', dataset.name)}.csv"
     _write_csv(path, rows)
     if as_json:

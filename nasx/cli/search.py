@@ -37,6 +37,8 @@ from .show import print_leaderboard
               help="Proxy network skeleton (cell spaces).")
 @click.option("--allow-repeats", is_flag=True, default=False,
               help="Train an architecture again even when the run already has its result (noise estimates).")
+@click.option("--baseline-epochs", type=int, default=None,
+              help="Training epochs of every baseline (default --epochs); deep zoo models need more steps.")
 def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats, **flags):
     flags["dashboard"] = False if no_dashboard else None
     flags["allow_repeats"] = True if allow_repeats else None

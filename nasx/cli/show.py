@@ -24,12 +24,17 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
     for r in run.records():
         if r.get("event") == "baseline":
             acc = r.get("val_acc")
-            t.add_row("base", r["model"], f"{acc:.4f}" if acc is not None else r.get("status", "-"),
+            name = r["model"] if r.get("learned", True) else f"{r['model']} (did not learn)"
+            t.add_row("base", name, f"{acc:.4f}" if acc is not None else r.get("status", "-"),
                       f"{r['test_acc']:.4f}" if r.get("test_acc") is not None else "-",
                       human(r.get("params")), human(r.get("macs")),
                       f"{r['latency_ms_b1']:.2f} ms" if r.get("latency_ms_b1") is not None else "-",
-                      f"{r.get('device_seconds') or 0:.1f}", f"zoo:{r['model']}", style="italic")
+                      f"{r.get('device_seconds') or 0:.1f}", f"zoo:{r['model']}",
+                      style="italic" if r.get("learned", True) else "italic red")
     console.print(t)
+    for r in run.records():
+        if r.get("event") == "baseline" and r.get("why_not"):
+            console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
 def run_summary(run: RunDir) -> dict:
@@ -42,7 +47,7 @@ def run_summary(run: RunDir) -> dict:
                    "spent_wall_seconds": meta.get("wall_seconds_total"), "trials": len(trials)},
         "trials": [{"id": t.trial_id, "genotype": t.genotype.to_dict(), "status": t.status, "reason": t.reason,
                     "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],
-        "baselines": [r for r in run.records() if r.get("event") == "baseline"],
+        "baselines": [{"learned": None, **r} for r in run.records() if r.get("event") == "baseline"],
     }
 
 

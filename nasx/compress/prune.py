@@ -1,4 +1,4 @@
-"""Magnitude pruning of conv/linear weights with `torch.nn.utils.prune`, layer-wise or global.
+"""Magnitude pruning of conv/linear weights with `torch.nn.utils.prune`: per layer, layer-wise or global.
 
 The masks live as `weight_mask` buffers and a forward pre-hook recomputes `weight = weight_orig *
 mask`, so fine-tuning (any optimizer) can never revive a pruned weight. Sparsity is driven to an
@@ -43,19 +43,37 @@ def _global(layers, target: float) -> None:
     prune.global_unstructured([(m, "weight") for _, m in layers], prune.L1Unstructured, amount=max(0, extra))
 
 
-MODES = {"layerwise": _layerwise, "global": _global}
+def _per_layer(layers, targets: dict[str, float]) -> None:
+    for name, m in layers:
+        extra = round(targets[name] * m.weight.numel()) - zeros_of(m)
+        prune.l1_unstructured(m, "weight", amount=max(0, extra))
+
+
+MODES = {"layerwise": _layerwise, "global": _global}  # one overall target -> zeros
 
 
 @torch.no_grad()
-def prune_to(model: nn.Module, target: float, mode: str = "global") -> None:
-    """Raise the sparsity of the conv/linear weights to `target` (already-pruned weights stay pruned)."""
-    MODES[mode](prunable_layers(model), float(target))
+def prune_to(model: nn.Module, target: float | dict[str, float], mode: str = "global") -> None:
+    """Raise the sparsity of the conv/linear weights to `target` (already-pruned weights stay pruned).
+
+    A dict target gives each layer (by module name) its own rate, whatever `mode` says.
+    """
+    if isinstance(target, dict):
+        _per_layer(prunable_layers(model), target)
+    else:
+        MODES[mode](prunable_layers(model), float(target))
 
 
 def schedule(target: float, steps: int) -> list[float]:
     """Sparsity after each of `steps` iterative pruning rounds (equal steps in kept fraction's log)."""
     keep = 1.0 - target
     return [1.0 - keep ** ((i + 1) / steps) for i in range(steps)]
+
+
+def layer_schedule(rates: dict[str, float], steps: int) -> list[dict[str, float]]:
+    """`schedule` applied to each layer's own final rate."""
+    per = {n: schedule(r, steps) for n, r in rates.items()}
+    return [{n: per[n][i] for n in rates} for i in range(steps)]
 
 
 def make_permanent(model: nn.Module) -> None:

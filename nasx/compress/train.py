@@ -12,11 +12,13 @@ from ..evaluate import Task, resolve_device, train_and_evaluate
 EVAL_BATCH = 1024
 
 
-def finetune(model: nn.Module, dataset: Dataset, epochs: int, cfg, weight_decay: float) -> None:
-    """Train `model` in place for `epochs` (0: nothing) with a small constant-ish learning rate."""
+def finetune(model: nn.Module, dataset: Dataset, epochs: int, cfg, weight_decay: float, seed: int | None = None) -> None:
+    """Train `model` in place for `epochs` (0: nothing) with a small constant-ish learning rate
+    (`seed`: the shuffling order, varied between calls so repeated epochs see new orders)."""
     if epochs < 1:
         return
-    task = Task(data=dataset.name, epochs=epochs, lr=cfg.lr, batch_size=cfg.batch_size, seed=cfg.seed,
+    task = Task(data=dataset.name, epochs=epochs, lr=cfg.lr, batch_size=cfg.batch_size,
+                seed=cfg.seed if seed is None else seed,
                 device=cfg.device, weight_decay=weight_decay, label_smoothing=0.0, latency=False,
                 channels_last=False, amp=False)
     result = train_and_evaluate(model, dataset, task)
