@@ -276,14 +276,24 @@ def _wait_for(path, proc, deadline_s: float) -> None:
 def test_sigkilled_training_resumes_to_the_uninterrupted_result_and_exports(tmp_path, tiny_genotype, run_cli):
     """A real `nasx train` process is SIGKILLed once its first checkpoint exists; `--resume` finishes it
     with weights and metrics bit-identical to an uninterrupted run (CPU, same thread count)."""
+    import os
     import signal
     import subprocess
     import sys
 
     _, gfile = tiny_genotype
     args = ["train", "--genotype", str(gfile), *FAST_CLI, "--epochs", "8", "--cutout", "2", "--lr", "0.1"]
+    # every part runs as its own process with one thread: float sums depend on the thread count, and
+    # the test process's count is whatever earlier tests left behind
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+    def cli(*a):
+        done = subprocess.run([sys.executable, "-m", "nasx.cli", *map(str, a)], check=False, capture_output=True,
+                              text=True, env=env, timeout=600)
+        return done.returncode, done.stdout, done.stderr
+
     proc = subprocess.Popen([sys.executable, "-m", "nasx.cli", *args, "--out", str(tmp_path / "killed")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         _wait_for(tmp_path / "killed" / "checkpoint.pt", proc, 300)
         assert proc.poll() is None, "the training finished before it could be killed"
@@ -297,11 +307,11 @@ def test_sigkilled_training_resumes_to_the_uninterrupted_result_and_exports(tmp_
     assert "metrics.json" not in _listing(tmp_path / "killed")
     rc, _, err = run_cli("train", "--resume", tmp_path / "killed", "--epochs", "9")
     assert rc == 2 and "conflicts with the recorded 8" in err
-    rc, out, err = run_cli("train", "--resume", tmp_path / "killed")
+    rc, out, err = cli("train", "--resume", tmp_path / "killed")
     assert rc == 0, err
     assert "resuming after epoch" in err and "epoch   8/8" in err
     assert _listing(tmp_path / "killed") == ["genotype.json", "metrics.json", "settings.json", "weights.pt"]
-    rc, _, err = run_cli(*args, "--out", tmp_path / "straight")
+    rc, _, err = cli(*args, "--out", tmp_path / "straight")
     assert rc == 0, err
     killed = json.loads((tmp_path / "killed" / "metrics.json").read_text())
     straight = json.loads((tmp_path / "straight" / "metrics.json").read_text())
