@@ -13,29 +13,35 @@ from nasx.enas import Controller, build_supernet, child_from_supernet
 from nasx.enas.controller import Reinforce
 from nasx.enas.options import EnasOptions
 from nasx.enas.runner import CHECKPOINT, load_checkpoint, run_enas, save_checkpoint, seconds_left
+from nasx.enas.supernet import SUPERNETS
 from nasx.enas.trainer import EnasSearch
 from nasx.errors import ConfigError
 from nasx.evaluate import Task
-from nasx.spaces import get_space, space_from_settings
+from nasx.spaces import get_space, space_from_settings, space_names
 
 torch.set_num_threads(1)
 
-TINY_SPACES = {  # bundled space -> network overrides that keep the test fast
-    "cells": {"channels": 4},
-    "pnas": {"channels": 4, "stages": 2},
+TINY_BY_KIND = {  # space kind -> network overrides that keep the test fast
+    "cells": {"channels": 4, "cells_per_stage": 1},
     "nb201": {"channels": 4, "cells_per_stage": 2},
-    "enas_macro": {"channels": 4},
+    "macro": {"channels": 4},
 }
+SUPERNET_SPACES = sorted(n for n in space_names() if get_space(n).kind in SUPERNETS)  # every bundled one
+
+
+def test_every_supernet_kind_has_tiny_settings():
+    assert sorted(SUPERNETS) == sorted(TINY_BY_KIND)
 
 
 def _tiny_nb201():
     return space_from_settings({"kind": "nb201", "name": "t", "ops": ["none", "skip_connect"], "nodes": 3})
 
 
-@pytest.mark.parametrize("name", sorted(TINY_SPACES))
+@pytest.mark.parametrize("name", SUPERNET_SPACES)
 def test_every_supernet_path_equals_its_standalone_child(name):
     torch.manual_seed(0)
-    space = get_space(name).with_network(**TINY_SPACES[name])
+    space = get_space(name)
+    space = space.with_network(**{k: v for k, v in TINY_BY_KIND[space.kind].items() if k in space.network_keys})
     net = build_supernet(space, num_classes=5, input_size=(3, 16, 16))
     x = torch.randn(6, 3, 16, 16)
     with torch.no_grad():  # give every BatchNorm non-trivial statistics and affine parameters

@@ -194,7 +194,7 @@ def test_export_folder_contents_and_naming(exports):
     g = json.loads((folder / "genotype.json").read_text())
     cls = f"Nb201_{get_space('nb201').genotype({'arch': g['arch']}).hash[:8]}"
     text = (folder / "model.py").read_text()
-    assert f"class {cls}(nn.Module)" in text and "MACs:" in text and '"arch":' in text
+    assert f"class {cls}(NB201Network)" in text and "MACs:" in text and '"arch":' in text
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["num_classes"] == NUM_CLASSES and metrics["input_size"] == list(SPACE_INPUT)
     assert metrics["weights"] == "weights.pt" and metrics["params"] > 0

@@ -138,3 +138,31 @@ def test_cli_describe_and_export_take_a_published_cell(run_cli, tmp_path):
         assert rc == 2 and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+ENAS_FIXED_ARC = ("0 2 0 0 0 4 0 1 0 4 1 1 1 0 0 1 0 2 1 1",  # melodyguan/enas scripts/cifar10_micro_final.sh
+                  "1 0 1 0 0 3 0 2 1 1 3 1 1 0 0 4 0 3 1 1")
+ENAS_OPS = ["sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "identity"]  # micro_child.py
+
+
+@pytest.mark.parametrize("cell", [0, 1])
+def test_enas_cell_is_the_reference_fixed_arc_with_its_loose_ends_concatenated(cell):
+    arc = [int(t) for t in ENAS_FIXED_ARC[cell].split()]
+    blocks = [[arc[i], ENAS_OPS[arc[i + 1]], arc[i + 2], ENAS_OPS[arc[i + 3]]] for i in range(0, 20, 4)]
+    read = {b[k] for b in blocks for k in (0, 2)}
+    loose = [i for i in range(2, 7) if i not in read]  # _fixed_combine: nodes no other node reads
+    g = published_genotype("enas")
+    key = ("normal", "reduce")[cell]
+    def halves(bs):  # a block sums its two ops: their order carries no meaning (canonical form sorts it)
+        return [sorted([(b[0], b[1]), (b[2], b[3])]) for b in bs]
+    assert halves(g.data[key]) == halves(blocks)
+    assert g.data.get(f"{key}_concat", list(range(2, 7))) == loose
+
+
+def test_enas_cifar_has_the_reference_layout():
+    """cifar10_micro_final.sh: 36 filters, 15 normal cells + reductions at pool_layers [5, 11]."""
+    with torch.device("meta"):
+        net = zoo.create_model("enas_cifar")
+    reductions = [i for i, cell in enumerate(net.cells) if cell.c_out != net.cells[i - 1].c_out and i > 0]
+    assert len(net.cells) == 17 and [5, 11] == [i for i in reductions if i in (5, 11)]
+    assert net.cells[0].c_out == 5 * 36 and net.cells[5].c_out == 4 * 72  # five / four loose ends

@@ -15,8 +15,9 @@ from torch import nn
 from ..genotype import Genotype
 from ..ops import FactorizedReduce, ReLUConvBN, create_op
 from ..spaces.cell_network import cell_layout
-from ..spaces.macro import MacroReductions, macro_forward
-from ..spaces.nb201 import ResidualReduction, parse_arch
+from ..spaces.macro_network import MacroReductions, macro_forward, macro_widths
+from ..spaces.nb201 import parse_arch
+from ..spaces.nb201_network import ResidualReduction
 
 
 def _all_ops(ops, c: int, stride: int) -> nn.ModuleList:
@@ -213,8 +214,8 @@ class MacroSuperNet(SuperNet):
         s = space.settings
         self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(s.channels))
-        self.reductions = MacroReductions(s)
-        widths = self.reductions.widths(s)
+        self.reductions = MacroReductions(s.channels, s.reductions())
+        widths = macro_widths(s.channels, s.layers, s.reductions())
         self.points = {i: k for k, i in enumerate(s.reductions())}
         self.layers = nn.ModuleList(MacroSuperLayer(s.ops, w) for w in widths)
         self.pool = nn.AdaptiveAvgPool2d(1)

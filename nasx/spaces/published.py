@@ -12,8 +12,11 @@ PNASNet's reference uses a strided 1x1 ReLU-Conv-BN there), `conv_7x1_1x7` -> `c
 (both apply 1x7 then 7x1). Published figures (`figures`) are as listed in DARTS (Liu et al., ICLR
 2019) Tables 1 and 2 and the original papers, quoted from memory: see benchmarks/README.md for the
 side-by-side comparison with what nasx builds.
-The ENAS micro cell is not here: its cell output (loose ends concatenated, then a 1x1 conv) is not
-a cell of this space (issue #16 adds the ENAS micro space).
+  - ENAS: melodyguan/enas `scripts/cifar10_micro_final.sh` (`fixed_arc`, 5 nodes of
+    [x_id, x_op, y_id, y_op], ops 0 sep 3x3, 1 sep 5x5, 2 avg 3x3, 3 max 3x3, 4 identity) read for
+    this file; the fixed-arc network (`micro_child.py` `_fixed_layer` / `_fixed_combine`) concatenates
+    the nodes no other node reads (loose ends), which is the concat list here. The 1x1 conv after the
+    concatenation exists only in the search-phase cell (`_enas_layer`), not in the final model.
 """
 
 from __future__ import annotations
@@ -123,6 +126,24 @@ _register(PublishedCell(
     figures={"cifar10": {"params_m": 3.3, "params_exact": 3349342, "test_err": 2.76,
                          "note": "+-0.09, C=36, 20 cells; params_exact: the reference code's logged count"},
              "imagenet_mobile": {"params_m": 4.7, "macs_m": 574, "top1_err": 26.7, "note": "C=48, 14 cells"}}))
+
+
+_register(PublishedCell(
+    "enas", "ENAS (micro)", "Pham, Guan, Zoph, Le, Dean. Efficient Neural Architecture Search via Parameter "
+    "Sharing. ICML 2018", "melodyguan/enas scripts/cifar10_micro_final.sh fixed_arc",
+    # normal "0 2 0 0 | 0 4 0 1 | 0 4 1 1 | 1 0 0 1 | 0 2 1 1": inputs 0 and 1 read, loose ends 2-6
+    normal=(("avg_pool_3x3", 0), ("sep_conv_3x3", 0), ("skip_connect", 0), ("sep_conv_5x5", 0),
+            ("skip_connect", 0), ("sep_conv_5x5", 1), ("sep_conv_3x3", 1), ("sep_conv_5x5", 0),
+            ("avg_pool_3x3", 0), ("sep_conv_5x5", 1)),
+    normal_concat=(2, 3, 4, 5, 6),
+    # reduce "1 0 1 0 | 0 3 0 2 | 1 1 3 1 | 1 0 0 4 | 0 3 1 1": node 3 is read by node 4, loose ends 2,4,5,6
+    reduce=(("sep_conv_3x3", 1), ("sep_conv_3x3", 1), ("max_pool_3x3", 0), ("avg_pool_3x3", 0),
+            ("sep_conv_5x5", 1), ("sep_conv_5x5", 3), ("sep_conv_3x3", 1), ("skip_connect", 0),
+            ("max_pool_3x3", 0), ("sep_conv_5x5", 1)),
+    reduce_concat=(2, 4, 5, 6),
+    figures={"cifar10": {"params_m": 4.6, "test_err": 2.89,
+                         "note": "with cutout; the final script's settings: 36 filters, 15 normal + 2 reduction "
+                                 "cells, 630 epochs"}}))
 
 
 def published_names() -> list[str]:
