@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from .errors import NasxError
-from .genotype import Genotype, parse_genotype_obj
+from .genotype import Genotype
 
 JOURNAL = "journal.jsonl"
 RUN_FILE = "run.json"
@@ -136,6 +136,8 @@ class RunDir:
         return out
 
     def trials(self) -> list[TrialRecord]:
+        from .spaces import genotype_from_obj  # spaces are heavier than the run directory; load on use
+
         out = []
         for r in self.records():
             if r.get("event", "trial") != "trial":
@@ -143,7 +145,7 @@ class RunDir:
             w = r.get("weights")
             build = r.get("build") or {}
             out.append(TrialRecord(
-                trial_id=r["id"], genotype=parse_genotype_obj(as_trained(r["genotype"], build)), status=r["status"],
+                trial_id=r["id"], genotype=genotype_from_obj(as_trained(r["genotype"], build)), status=r["status"],
                 reason=r.get("reason"), metrics=r.get("metrics") or {},
                 device_seconds=float(r.get("device_seconds") or 0.0),
                 wall_seconds=float(r.get("wall_seconds") or 0.0), worker=r.get("worker"),

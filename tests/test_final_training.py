@@ -219,9 +219,9 @@ def test_train_folder_channels_and_export_at_the_trained_scale(tmp_path, tiny_ge
     assert _listing(tmp_path / "t") == ["genotype.json", "metrics.json", "settings.json", "weights.pt"]
     rec = json.loads((tmp_path / "t" / "metrics.json").read_text())
     assert rec["build"]["network"] == {"channels": 6} and rec["task"]["cutout"] == 2
-    from nasx.export.safety import read_genotype_file
+    from nasx.spaces import read_genotype
 
-    wide = space.with_network(channels=6).build(read_genotype_file(gfile), 10, (1, 8, 8))
+    wide = space.with_network(channels=6).build(read_genotype(gfile), 10, (1, 8, 8))
     assert rec["metrics"]["params"] == count_params(wide) and rec["metrics"]["test_acc"] is not None
     assert rec["metrics"]["macs"] > 0 and rec["metrics"]["device_seconds"] > 0 and len(rec["history"]) == 1
     rc, out, err = run_cli("export", tmp_path / "t", "--out", tmp_path / "e")

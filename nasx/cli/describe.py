@@ -25,12 +25,12 @@ from .common import console, echo_json, human
 @click.option("--layers", is_flag=True, help="Per-layer table: output shape, activations, memory, params, MACs.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per architecture, one per line.")
 def command(space_name, archs, genotype_file, input_size, num_classes, channels, cells, skeleton, layers, as_json):
-    from ..export.safety import read_genotype_file
+    from ..spaces import read_genotype
 
     size = parse_input_size(input_size)
     if not archs and not genotype_file:
         raise NasxError("describe needs --arch STRING or --genotype FILE|NAME")
-    from_file = read_genotype_file(genotype_file, space_name) if genotype_file else None
+    from_file = read_genotype(genotype_file, space_name) if genotype_file else None
     if space_name is None and from_file is None:
         raise NasxError("--arch needs --space NAME")
     space = get_space(space_name or from_file.space)

@@ -20,7 +20,8 @@ from ..budget import trial_device_seconds
 from ..evaluate import Task, train_and_evaluate
 from ..evaluate.failures import describe
 from ..execute.trial import _dataset, _space
-from ..genotype import canonical_json, parse_genotype_obj
+from ..genotype import canonical_json
+from ..spaces import genotype_from_obj
 from ..trial_build import build_record
 from .options import EnasOptions
 from .plots import enas_plot
@@ -80,7 +81,7 @@ def run_enas(spec: dict, report=None) -> dict:
     t0 = time.time()
     task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
     opts = EnasOptions.from_dict((spec.get("meta") or {}).get("enas"))
-    placeholder = parse_genotype_obj(spec["genotype"])
+    placeholder = genotype_from_obj(spec["genotype"])
     space = _space(placeholder.space, tuple(sorted((spec.get("network") or {}).items())))
     dataset = _dataset(task.data, task.val_fraction, task.max_train)
     folder = Path(spec["run_dir"]) / "enas"

@@ -213,9 +213,9 @@ class SearchDriver:
         p, started = self.running.pop(trial_id)
         self._forget_inflight(trial_id)
         if outcome.get("genotype"):  # one-shot runners (ENAS) report the architecture they derived
-            from ..genotype import parse_genotype_obj
+            from ..spaces import genotype_from_obj
 
-            p.genotype = parse_genotype_obj(outcome["genotype"])
+            p.genotype = genotype_from_obj(outcome["genotype"])
         wall = float(outcome.get("wall_seconds") or (time.time() - started))
         metrics = dict(outcome.get("metrics") or {})
         status = outcome.get("status", "failed")

@@ -18,7 +18,7 @@ import torch
 
 from ..budget import trial_device_seconds
 from ..evaluate import Task, train_and_evaluate
-from ..genotype import parse_genotype_obj
+from ..spaces import genotype_from_obj
 from ..trial_build import build_record
 
 
@@ -57,7 +57,7 @@ def run_trial(spec: dict, report=None) -> dict:
 def train_trial(spec: dict, report=None) -> dict:
     t0 = time.time()
     task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
-    genotype = parse_genotype_obj(spec["genotype"])
+    genotype = genotype_from_obj(spec["genotype"])
     dataset = _dataset(task.data, task.val_fraction, task.max_train)
     space = _space(genotype.space, tuple(sorted((spec.get("network") or {}).items())))
     torch.manual_seed(task.seed)
