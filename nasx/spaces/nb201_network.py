@@ -57,21 +57,29 @@ class ResidualReduction(nn.Module):
         return self.downsample(x) + self.conv_b(self.conv_a(x))
 
 
+def nb201_skeleton(net: nn.Module, channels: int, cells_per_stage: int, num_classes: int, in_channels: int,
+                   make_cell) -> None:
+    """Give `net` the benchmark's stem, 3 stages of `make_cell(c)` with residual reductions, and head
+    (shared by the network and the ENAS supernet, whose cells hold every op)."""
+    c = int(channels)
+    net.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+    layers = []
+    for stage in range(3):
+        if stage > 0:
+            layers.append(ResidualReduction(c, 2 * c))
+            c *= 2
+        layers.extend(make_cell(c) for _ in range(int(cells_per_stage)))
+    net.cells = nn.Sequential(*layers)
+    net.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+    net.pool = nn.AdaptiveAvgPool2d(1)
+    net.classifier = nn.Linear(c, num_classes)
+
+
 class NB201Network(nn.Module):
     def __init__(self, nodes, channels: int, cells_per_stage: int, num_classes: int, in_channels: int, make_op):
         super().__init__()
-        c = int(channels)
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
-        layers = []
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(NB201Cell(nodes, c, make_op) for _ in range(int(cells_per_stage)))
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
+        nb201_skeleton(self, channels, cells_per_stage, num_classes, in_channels,
+                       lambda c: NB201Cell(nodes, c, make_op))
 
     def forward(self, x):
         x = self.lastact(self.cells(self.stem(x)))
