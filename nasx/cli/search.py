@@ -7,6 +7,7 @@ import click
 from ..config import load_config
 from ..runlock import run_lock
 from ..runs import RunDir
+from ..spaces.cell_network import SKELETONS
 from .common import console
 from .show import print_leaderboard
 
@@ -33,7 +34,7 @@ from .show import print_leaderboard
 @click.option("--channels", type=click.IntRange(1, 4096), default=None,
               help="Proxy network width C (sets network.channels; cell spaces, nb201, macro).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Proxy network skeleton (cell spaces).")
 @click.option("--allow-repeats", is_flag=True, default=False,
               help="Train an architecture again even when the run already has its result (noise estimates).")

@@ -21,6 +21,7 @@ import click
 import torch
 
 from ..errors import Interrupted, NasxError
+from ..spaces.cell_network import SKELETONS
 from .common import console, err_console
 
 SHOWN = (("val_acc", "val acc", "pct"), ("test_acc", "test acc", "pct"), ("val_loss", "val loss", ".4f"),
@@ -262,7 +263,7 @@ def _build(g, settings: dict, task):
               help="Build the auxiliary head and add WEIGHT x its loss (0: no auxiliary loss).")
 @click.option("--channels", type=click.IntRange(1, 4096), default=None, help="Network channels (initial width).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Total cells, reductions included.")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Network skeleton of a cell space (stem and reduction layout).")
 @click.option("--network", "network_items", multiple=True, metavar="KEY=VALUE",
               help="Network setting of the space (e.g. channels=16); default: the run's. Repeatable.")

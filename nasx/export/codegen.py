@@ -105,8 +105,8 @@ def emit_cells(space, genotype: Genotype) -> Generated:
 
     s = space.settings.as_dict()
     for key, high in (("channels", MAX_CHANNELS), ("stages", 6), ("cells_per_stage", 64), ("cells", 1000),
-                      ("stem_multiplier", 16)):
-        bounded_int(s[key], key, 0 if key == "cells" else 1, high)
+                      ("stem_multiplier", 16), ("stem_channels", MAX_CHANNELS)):
+        bounded_int(s[key], key, 0 if key in ("cells", "stem_channels") else 1, high)
     if s["skeleton"] not in SKELETONS or not isinstance(s["auxiliary"], bool):
         raise NasxError(f"cannot export: skeleton {s['skeleton']!r} / auxiliary {s['auxiliary']!r} out of range")
     d = genotype.data
