@@ -69,7 +69,8 @@ class RunDir:
     def create(cls, path: str | Path, config: dict, meta: dict | None = None) -> RunDir:
         p = Path(path)
         if p.exists() and any(p.iterdir()):
-            raise NasxError(f"run directory {p} already exists and is not empty (use `nasx resume {p}`)")
+            raise NasxError(f"run_dir {p} already exists and is not empty (resume it instead, or choose another run_dir)",
+                            keys=("run_dir",))
         p.mkdir(parents=True, exist_ok=True)
         (p / "trials").mkdir(exist_ok=True)
         run = cls(p)

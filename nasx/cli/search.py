@@ -9,6 +9,7 @@ from ..runlock import run_lock
 from ..runs import RunDir
 from ..spaces.cell_network import SKELETONS
 from .common import console
+from .progress import RichProgress
 from .show import print_leaderboard
 
 
@@ -61,5 +62,5 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
     with run_lock(run.path):  # one writer per run (run_search re-enters it)
         console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
                       f"run directory {run.path}")
-        run_search(cfg, run, console)
+        run_search(cfg, run, RichProgress(console))
         print_leaderboard(run, top=10)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from .driver import FINISHED, SearchDriver
+from .executors import Executor
 from .trial import run_trial
 
 
-def run_inprocess(driver: SearchDriver, cfg, round_no: int = 0) -> None:
+def run_inprocess(driver: SearchDriver) -> None:
     while True:
         spec = driver.next_spec()
         if spec == FINISHED or spec is None:  # nothing runs concurrently here, so None means done
@@ -15,4 +16,18 @@ def run_inprocess(driver: SearchDriver, cfg, round_no: int = 0) -> None:
             outcome = run_trial(spec)
         except Exception as exc:  # noqa: BLE001 - an infrastructure error fails this trial only
             outcome = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}", "metrics": {}}
-        driver.record(spec["trial_id"], outcome)
+        driver.record(spec.trial_id, outcome)
+
+
+class InProcessExecutor(Executor):
+    """Trials one after another in this process; a trial holds a whole GPU when there is one."""
+
+    default_gpu_share = 1.0
+
+    def cluster_gpus(self) -> float:
+        import torch
+
+        return float(torch.cuda.device_count())
+
+    def run(self, driver: SearchDriver, round_no: int) -> None:
+        run_inprocess(driver)
