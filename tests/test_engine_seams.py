@@ -91,3 +91,19 @@ def test_progress_line_counts_the_trial_that_refills_the_slot(tmp_path):
         c = max(driver.running)
         driver.record(c, {"status": "failed", "reason": "boom", "metrics": {}, "wall_seconds": 1.0})
     assert len(lines) == 2 and "failed boom" in lines[1] and "running 1 done 2" in lines[1]  # written at the end
+
+
+def test_a_run_journaled_before_runner_names_were_paths_resumes(tmp_path):
+    """Journals written before #15 say `"runner": "enas"`: the driver still reads them (the ENAS
+    trial counts as done, is not a repeatable purchase) and launches nothing more."""
+    from nasx.spaces import get_space
+
+    cfg = load_config(write_config(tmp_path, strategy="enas", budget="3trials", executor="inprocess"), {})
+    run = RunDir.create(tmp_path / "run", cfg.to_dict())
+    g = get_space("nb201").sample(0)
+    run.append({"event": "trial", "id": "enas-00000", "genotype": g.to_dict(), "hash": g.hash, "status": "ok",
+                "reason": None, "metrics": {"val_acc": 0.9}, "device_seconds": 5.0, "wall_seconds": 5.0,
+                "fidelity": {}, "meta": {"runner": "enas", "enas": {"enas_epochs": 2}, "cpus": 1.0, "gpus": 0.0}})
+    driver = SearchDriver(cfg, run, 0.0)
+    assert driver.replayed == 1 and driver.stats.finished == 1 and not driver.done
+    assert driver.next_spec() == "FINISHED"

@@ -99,7 +99,7 @@ class SearchDriver:
         for t in self.run.trials():
             res = Result(t.status, t.reason, dict(t.metrics))
             self.strategy.observe(t.genotype, res, t.fidelity, t.meta, trial_id=t.trial_id)
-            if t.status == "ok":
+            if t.status == "ok" and trains_one_candidate(t.meta):  # as in _record: ENAS's child is no purchase
                 self.done[self.key(t.genotype, t.fidelity)] = res
             self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
             self.spent.gpu_seconds += t.wall_seconds * float(t.meta.get("gpus", self.gpus))

@@ -31,8 +31,10 @@ def runner_of(meta: dict | None) -> str:
 
 
 def trains_one_candidate(meta: dict | None) -> bool:
-    """Whether the trial trains exactly its proposal's genotype (so an equal proposal is a repeat)."""
-    return runner_of(meta) == TRAIN
+    """Whether the trial trains exactly its proposal's genotype (so an equal proposal is a repeat).
+    Never raises: a journal may name a runner this version does not know; such a trial is no repeat."""
+    name = (meta or {}).get("runner") or "train"
+    return ALIASES.get(name, name) == TRAIN
 
 
 def resolve(name: str | None):
