@@ -27,6 +27,18 @@ SLOW = {"epochs": 3, "network": {"channels": 8, "cells_per_stage": 1},
         "task": {"latency": False, "max_train": 1000, "batch_size": 64}, "max_concurrent": 1}
 
 
+@pytest.fixture(autouse=True)
+def _sigint_not_ignored():
+    """A suite started in the background (`cmd &` from a script) ignores SIGINT, children inherit an
+    ignored signal across exec, and nasx rightly stays deaf to it; these tests want a terminal's SIGINT.
+    A handled signal is reset to the default in the exec'd child, so handling it here is enough."""
+    before = signal.getsignal(signal.SIGINT)
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 class Proc:
     """`nasx ARGS` in its own process group (Ray's helpers die with it); output collected live."""
 
