@@ -75,7 +75,7 @@ def jacob_cov(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return float(-(torch.log(v + k) + 1.0 / (v + k)).sum())
 
 
-@register_proxy("naswot")
+@register_proxy("naswot", batch_size=128)
 def naswot(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """log|K_H|: K_H[i,j] = ReLUs where samples i and j agree on being active or not (Mellor et al. 2021)."""
     n = len(x)
@@ -85,7 +85,7 @@ def naswot(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         codes = (inputs[0].detach().reshape(n, -1) > 0).double()
         kernel.add_(codes @ codes.T + (1.0 - codes) @ (1.0 - codes).T)
 
-    handles = [m.register_forward_pre_hook(hook) for m in net.modules() if isinstance(m, nn.ReLU)]
+    handles = [m.register_forward_pre_hook(hook) for m in net.modules() if isinstance(m, (nn.ReLU, nn.ReLU6))]
     try:
         with torch.no_grad():
             net.train()(x)

@@ -19,17 +19,18 @@ class Proxy:
     name: str
     fn: Callable
     needs_data: bool
+    batch_size: int = 64  # the reference code's minibatch for this proxy
     doc: str = ""
 
 
 _PROXIES: dict[str, Proxy] = {}
 
 
-def register_proxy(name: str, needs_data: bool = True):
+def register_proxy(name: str, needs_data: bool = True, batch_size: int = 64):
     def deco(fn):
         if name in _PROXIES:
             raise ValueError(f"proxy {name!r} is already registered")
-        _PROXIES[name] = Proxy(name, fn, needs_data, (fn.__doc__ or "").strip().splitlines()[0])
+        _PROXIES[name] = Proxy(name, fn, needs_data, batch_size, (fn.__doc__ or "").strip().splitlines()[0])
         return fn
     return deco
 

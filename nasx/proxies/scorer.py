@@ -2,7 +2,8 @@
 
 The network is the candidate's real one (`space.with_network(**network).build(genotype, ...)`),
 initialised under `torch.manual_seed(seed)`, at the data's input shape and class count; the
-minibatch is the first `batch_size` training images of a seeded shuffle. Scores go through the
+minibatch is `batch_size` training images (the proxy's reference size: 64, NASWOT 128) drawn
+by a seeded shuffle of the search's training split. Scores go through the
 on-disk cache; `seconds` accumulates the time actually spent computing (cache hits cost nothing).
 """
 
@@ -16,8 +17,6 @@ import torch
 from ..errors import ConfigError
 from .cache import ProxyCache, cache_key, default_cache_path
 from .registry import get_proxy
-
-BATCH_SIZE = 64  # the reference code's NAS-Bench-201 minibatch
 
 
 def parse_prescreen(text) -> tuple[str, int] | None:
@@ -45,11 +44,12 @@ class ProxyScorer:
 
     def __init__(self, space, proxy: str, network: dict | None = None, data: str | None = None,
                  seed: int = 0, cache: ProxyCache | None = None, num_classes: int | None = None,
-                 input_shape: tuple | None = None, batch_size: int = BATCH_SIZE):
+                 input_shape: tuple | None = None, batch_size: int | None = None):
         self.proxy = get_proxy(proxy)
         self.space, self.network = space, dict(network or {})
         self.built = space.with_network(**self.network)
-        self.seed, self.batch_size = int(seed), int(batch_size)
+        self.seed = int(seed)
+        self.batch_size = int(batch_size or self.proxy.batch_size)
         self.data = data or ""
         if self.proxy.needs_data and not data:
             raise ConfigError(f"proxy {proxy} needs a minibatch of real data; give a data set or use synflow")
@@ -102,9 +102,9 @@ class ProxyScorer:
         """(score, seconds), bypassing the cache."""
         t0 = time.perf_counter()
         x, y, classes = self._input()
-        torch.manual_seed(self.seed)
-        net = self.built.build(genotype, num_classes=classes, input_size=tuple(x.shape[1:]))
-        with torch.random.fork_rng():
+        with torch.random.fork_rng():  # the caller's random stream is left as it was
+            torch.manual_seed(self.seed)
+            net = self.built.build(genotype, num_classes=classes, input_size=tuple(x.shape[1:]))
             value = float(self.proxy.fn(net, x, y))
         if math.isnan(value):
             value = -math.inf
