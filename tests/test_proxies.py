@@ -56,7 +56,7 @@ def test_cache_hits_across_scorers(tmp_path):
     assert other_seed.computed == 1  # the seed is part of the key
 
 
-@pytest.mark.parametrize("strategy", ["random", "evolution", "tpe", "pnas"])
+@pytest.mark.parametrize("strategy", ["random", "evolution", "tpe", "pnas", "local"])
 def test_prescreen_proposes_the_best_scoring_candidate(strategy):
     space = get_space("nb201")
     opts = {"pnas": {"beam": 6, "first_stage": 6, "surrogate": "mlp_ensemble"}}.get(strategy, {})
@@ -119,3 +119,20 @@ def test_bench_with_and_without_prescreen(run_cli, tmp_path):
     assert "synflow: Spearman" in out2 and "40 cells" in out2 and "@4" in out2
     rc, _, err = run_cli(*common, "--prescreen", "snip:3")
     assert rc == 2 and "needs a minibatch" in err and len(err.strip().splitlines()) == 1
+
+
+def test_local_search_steps_to_neighbours_of_the_best():
+    from nasx.evaluate import Result
+    from nasx.strategies.pnas import neighbours
+
+    space = get_space("nb201")
+    s = create_strategy("local", space, seed=0, init=3, max_trials=8)
+    told = {}
+    for i in range(8):
+        p = s.ask()
+        if i >= 3:
+            best = max(told, key=told.get)
+            assert p.genotype.hash in {g.hash for g in neighbours(space, best)}
+        told[p.genotype] = 0.1 * (i % 4)
+        s.tell(p, Result("ok", None, {"val_acc": told[p.genotype]}))
+    assert s.finished and len({g.hash for g in told}) == 8
