@@ -81,6 +81,20 @@ def test_prescreen_proposes_the_best_scoring_candidate(strategy):
     assert done >= 2
 
 
+def test_prescreen_gives_the_last_trial_all_its_candidates():
+    space = get_space("nb201")
+    scorer = ProxyScorer(space, "synflow", network=SMALL, cache=ProxyCache())
+    s = Prescreened(create_strategy("random", space, seed=0, max_trials=2), scorer, 4)
+    from nasx.evaluate import Result
+
+    sizes = []
+    while not s.finished:
+        p = s.ask()
+        sizes.append(p.meta["proxy_candidates"])
+        s.tell(p, Result("ok", None, {"val_acc": 0.5}))
+    assert sizes == [4, 4] and s.asked == 2 and s.ask() is None
+
+
 def test_search_with_prescreen_charges_proxy_time(run_cli, tmp_path):
     cfg = write_config(tmp_path, budget="3trials", executor="inprocess", strategy="evolution",
                        prescreen="synflow:4")

@@ -34,11 +34,15 @@ class Prescreened:
         if first is None or first.meta.get("seed"):
             return first
         cands = [first]
-        while len(cands) < self.n and not self.inner.finished:
-            p = self.inner.ask()
-            if p is None:  # e.g. a PNAS stage has no more members to hand out
-                break
-            cands.append(p)  # (seeds are all asked before any proposal, so none comes here)
+        limit, self.inner.max_trials = self.inner.max_trials, None  # the last trials get N candidates too
+        try:
+            while len(cands) < self.n and not self.inner.finished:
+                p = self.inner.ask()
+                if p is None:  # e.g. a PNAS stage has no more members to hand out
+                    break
+                cands.append(p)  # (seeds are all asked before any proposal, so none comes here)
+        finally:
+            self.inner.max_trials = limit
         before = self.scorer.seconds
         scores = self.scorer.score_many([p.genotype for p in cands])
         spent = self.scorer.seconds - before
