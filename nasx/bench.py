@@ -191,6 +191,11 @@ def table_scores(proxy: str, table: str | None = None, classes: int = 10, worker
     space, sc = get_space("nb201"), _scorer(proxy, classes)
     archs = list(t["arch"])
     missing = [a for a in archs if sc.cache.get(sc.key(space.from_string(a))) is None]
+    bundled = 0
+    if missing:
+        bundled = _prefill_bundled(sc, space, missing, classes)
+        if bundled:
+            missing = [a for a in missing if sc.cache.get(sc.key(space.from_string(a))) is None]
     computed, seconds = 0, 0.0
     if missing:
         parts = [missing[i:i + chunk] for i in range(0, len(missing), chunk)]
@@ -206,7 +211,36 @@ def table_scores(proxy: str, table: str | None = None, classes: int = 10, worker
     vals = np.array([scores[a] for a in archs])
     ok = np.isfinite(vals)
     rho = spearman(vals[ok], t["test_acc_200ep"][ok]) if ok.sum() >= 3 else None
-    return {"scores": scores, "computed": computed, "seconds": seconds, "spearman": rho, "cells": len(archs)}
+    return {"scores": scores, "computed": computed, "seconds": seconds, "spearman": rho, "cells": len(archs),
+            "bundled": bundled}
+
+
+def bundle_path(proxy: str, classes: int) -> Path:
+    """The shipped scores of all 15,625 NB201 cells (nasx's network, 16 channels, 3x32x32, seed 0),
+    by table index: `benchmarks/proxy_bundle.py` writes it from the cache."""
+    from ._data import data_dir
+
+    return data_dir("nb201") / f"proxy_{proxy}_classes{classes}.csv.gz"
+
+
+def _prefill_bundled(sc, space, missing: list[str], classes: int) -> int:
+    """Copy the bundled scores of the cells in `missing` into the cache; how many it had."""
+    import csv
+    import gzip
+
+    p = bundle_path(sc.proxy.name, classes)
+    if not p.is_file() or sc.network or sc.seed != PROXY_SEED:
+        return 0
+    want = set(missing)
+    arch_of = evaluator(None).table["arch"]
+    rows = []
+    with gzip.open(p, "rt", newline="") as f:
+        for r in csv.DictReader(f):
+            a = arch_of[int(r["index"])]
+            if a in want:
+                rows.append((sc.key(space.from_string(a)), float(r["score"]), 0.0))
+    sc.cache.put_many(rows)
+    return len(rows)
 
 
 def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, table: str | None = None,
