@@ -208,11 +208,17 @@ def table_scores(proxy: str, table: str | None = None, classes: int = 10, worker
                     c, s = fut.result()
                     computed, seconds = computed + c, seconds + s
     scores = {a: sc.score(space.from_string(a)) for a in archs}
-    vals = np.array([scores[a] for a in archs])
-    ok = np.isfinite(vals)
-    rho = spearman(vals[ok], t["test_acc_200ep"][ok]) if ok.sum() >= 3 else None
+    rho = spearman(ranked_last(np.array([scores[a] for a in archs])), t["test_acc_200ep"])
     return {"scores": scores, "computed": computed, "seconds": seconds, "spearman": rho, "cells": len(archs),
             "bundled": bundled}
+
+
+def ranked_last(scores: np.ndarray) -> np.ndarray:
+    """-inf scores (no signal reaches the output: cells cut off by `none` edges) tie below the rest,
+    as the pre-screen ranks them."""
+    ok = np.isfinite(scores)
+    low = scores[ok].min() - 1.0 if ok.any() else 0.0
+    return np.where(ok, scores, low)
 
 
 def bundle_path(proxy: str, classes: int) -> Path:
