@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 
 def main(argv=None) -> int:
@@ -41,8 +40,7 @@ def main(argv=None) -> int:
     from nasx.data import load_dataset
     from nasx.errors import NasxError
     from nasx.evaluate import Task, get_recipe, train_and_evaluate
-    from nasx.export.safety import read_genotype_file
-    from nasx.spaces import get_space
+    from nasx.spaces import get_space, read_genotype
 
     if args.device == "cuda" and not torch.cuda.is_available():
         print("no CUDA GPU here: this benchmark is for a GPU machine (or pass --device cpu)", file=sys.stderr)
@@ -50,7 +48,7 @@ def main(argv=None) -> int:
     try:
         recipe = get_recipe(args.recipe)
         space = get_space(args.space)
-        g = read_genotype_file(args.genotype) if Path(args.genotype).is_file() else space.seed_genotype(args.genotype)
+        g = read_genotype(args.genotype, space)
         space = get_space(g.space)
         network = {**recipe.network, **{k: v for k, v in (("channels", args.channels), ("cells", args.cells))
                                          if v is not None}}

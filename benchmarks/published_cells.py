@@ -22,7 +22,7 @@ from nasx.spaces.published import PUBLISHED
 ROWS = [  # zoo model, published cell, which published figures
     ("darts_v1", "darts_v1", "cifar10"), ("darts_v2", "darts_v2", "cifar10"),
     ("nasnet_a_cifar", "nasnet_a", "cifar10"), ("amoebanet_a_cifar", "amoebanet_a", "cifar10"),
-    ("pnasnet5_cifar", "pnasnet5", "cifar10"), ("darts_v2_imagenet", "darts_v2", "imagenet_mobile"),
+    ("pnasnet5_cifar", "pnasnet5", "cifar10"), ("enas_cifar", "enas", "cifar10"), ("darts_v2_imagenet", "darts_v2", "imagenet_mobile"),
     ("nasnet_a_mobile", "nasnet_a", "imagenet_mobile"), ("amoebanet_a_mobile", "amoebanet_a", "imagenet_mobile"),
     ("pnasnet5_mobile", "pnasnet5", "imagenet_mobile"), ("nasnet_a_large", "nasnet_a", "imagenet_large"),
     ("pnasnet5_large", "pnasnet5", "imagenet_large"),

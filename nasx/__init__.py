@@ -5,6 +5,7 @@ Public API: ops (`create_op`), measurements, genotypes and search spaces; the ot
 here as they land.
 """
 
+from . import blocks as _blocks  # noqa: F401  (registers the block ops: blocks stand on ops)
 from .errors import ConfigError, GenotypeError, NasxError, SpaceError
 from .export import load
 from .measure import count_flops, count_macs, count_params, layer_table, summarize

@@ -88,12 +88,12 @@ def load_table(benchmark: str, path: str | None = None) -> Table:
 def tabular_runner(ev):
     """A trial runner (spec -> outcome) that looks the cell up instead of training it; a query
     costs the evaluator's simulated device-seconds."""
-    from .genotype import parse_genotype_obj
+    from .spaces import genotype_from_obj
 
-    def run(spec: dict, report=None) -> dict:
+    def run(spec, report=None) -> dict:
         cost = ev.cost_per_query_s
         try:
-            res = ev.evaluate(parse_genotype_obj(spec["genotype"]))
+            res = ev.evaluate(genotype_from_obj(spec.genotype))
         except NasxError as exc:
             return {"status": "failed", "reason": str(exc), "metrics": {}, "wall_seconds": cost}
         return {"status": res.status, "reason": res.reason, "metrics": res.metrics, "wall_seconds": cost}
@@ -121,7 +121,7 @@ def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: st
     run = MemoryRun()
     driver = SearchDriver(cfg, run, 0.0, wrap=wrap)
     try:
-        run_inprocess(driver, cfg, run=tabular_runner(evaluator(table)))
+        run_inprocess(driver, run=tabular_runner(evaluator(table)))
     finally:
         driver.strategy.close()
     trace = np.full(queries, np.nan)

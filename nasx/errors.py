@@ -1,10 +1,19 @@
-"""User-facing errors. Anything raised as `NasxError` is printed by the CLI as one line, exit 2."""
+"""User-facing errors. Anything raised as `NasxError` is printed by the CLI as one line, exit 2.
+
+The engine names settings by their config keys (`budget`, `gpus_per_trial`), never by command-line
+flags: an error that is about settings lists them in `keys`, and the CLI writes each key in the
+message as the flag that sets it (`--budget`, `--gpus-per-trial`) when it prints the error.
+"""
 
 from __future__ import annotations
 
 
 class NasxError(Exception):
     """Bad input the user can fix: unknown op/space, malformed file, impossible size..."""
+
+    def __init__(self, message: str = "", *, keys: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.keys = tuple(keys)
 
 
 class GenotypeError(NasxError):
@@ -20,4 +29,10 @@ class ConfigError(NasxError):
 
 
 class Interrupted(Exception):
-    """A search stopped by Ctrl-C / SIGTERM: the CLI prints the message (one line) and exits 130."""
+    """A search or training stopped by Ctrl-C / SIGTERM: the CLI prints one line and exits 130.
+
+    `run_dir`: the resumable search run; the CLI adds the command that continues it."""
+
+    def __init__(self, message: str, *, run_dir: str | None = None):
+        super().__init__(message)
+        self.run_dir = run_dir

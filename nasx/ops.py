@@ -222,10 +222,3 @@ register_op("nor_conv_1x1", "NAS-Bench-201 1x1 ReLU-Conv-BN")(
 register_op("nor_conv_3x3", "NAS-Bench-201 3x3 ReLU-Conv-BN")(
     lambda ci, co, s, a: ReLUConvBN(ci, co, 3, s, 1, affine=a))
 
-
-def _blocks():
-    # Imported lazily: blocks.py registers the inception / residual / bottleneck ops.
-    from . import blocks  # noqa: F401
-
-
-_blocks()

@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from .errors import NasxError
-from .genotype import Genotype, parse_genotype_obj
+from .genotype import Genotype
 
 JOURNAL = "journal.jsonl"
 RUN_FILE = "run.json"
@@ -69,7 +69,8 @@ class RunDir:
     def create(cls, path: str | Path, config: dict, meta: dict | None = None) -> RunDir:
         p = Path(path)
         if p.exists() and any(p.iterdir()):
-            raise NasxError(f"run directory {p} already exists and is not empty (use `nasx resume {p}`)")
+            raise NasxError(f"run_dir {p} already exists and is not empty (resume it instead, or choose another run_dir)",
+                            keys=("run_dir",))
         p.mkdir(parents=True, exist_ok=True)
         (p / "trials").mkdir(exist_ok=True)
         run = cls(p)
@@ -136,6 +137,8 @@ class RunDir:
         return out
 
     def trials(self) -> list[TrialRecord]:
+        from .spaces import genotype_from_obj  # spaces are heavier than the run directory; load on use
+
         out = []
         for r in self.records():
             if r.get("event", "trial") != "trial":
@@ -143,7 +146,7 @@ class RunDir:
             w = r.get("weights")
             build = r.get("build") or {}
             out.append(TrialRecord(
-                trial_id=r["id"], genotype=parse_genotype_obj(as_trained(r["genotype"], build)), status=r["status"],
+                trial_id=r["id"], genotype=genotype_from_obj(as_trained(r["genotype"], build)), status=r["status"],
                 reason=r.get("reason"), metrics=r.get("metrics") or {},
                 device_seconds=float(r.get("device_seconds") or 0.0),
                 wall_seconds=float(r.get("wall_seconds") or 0.0), worker=r.get("worker"),

@@ -1,25 +1,23 @@
 """`run_search`: one search (or the continuation of one) from a config to a finished run directory.
 
-Starts (or joins) Ray, rebuilds the strategy from the journal, runs the executor with a live
-progress display, then trains the baseline models under the same protocol, writes the
-leaderboard and the pictures, all under the run's write lock (`nasx.runlock`). Ctrl-C / SIGTERM
-stops launching, lets running trials end, marks the run "interrupted" and raises `Interrupted`
-(the CLI: one line, exit 130); `nasx resume` continues it.
+The executor named by the config (`nasx.execute.executors`) starts or joins what runs the trials;
+the driver rebuilds the strategy from the journal; the executor runs it while an observer (the
+CLI's rich display, or plain lines) hears the progress; then the baseline models are trained under
+the same protocol and the leaderboard and pictures written, all under the run's write lock
+(`nasx.runlock`). Ctrl-C / SIGTERM stops launching, lets running trials end, marks the run
+"interrupted" and raises `Interrupted` (the CLI: one line, exit 130); a resume continues it.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
-from rich.console import Console
-
 from .config import SearchConfig
-from .errors import Interrupted, NasxError
-from .execute import EXECUTORS, SearchDriver
+from .errors import Interrupted
+from .execute import SearchDriver, SearchObserver, create_executor
 from .execute.interrupt import StopSignals
-from .execute.progress import SearchProgress
+from .execute.progress import PlainProgress
 from .runlock import run_lock
 from .runs import RunDir, new_run_id
 
@@ -28,21 +26,11 @@ def default_run_dir(cfg: SearchConfig) -> Path:
     return Path("runs") / new_run_id(f"{cfg.space}-{cfg.strategy}-")
 
 
-def _executor(name: str):
-    mod, attr = EXECUTORS[name].split(":")
-    return getattr(importlib.import_module(mod), attr)
-
-
-def _ray_token_hint() -> str:
-    tok = Path.home() / ".ray" / "auth_token"
-    return f" (token: {tok.read_text().strip()} from {tok})" if tok.is_file() else ""
-
-
 def baselines_done(run: RunDir) -> dict[str, dict]:
     return {r["model"]: r for r in run.records() if r.get("event") == "baseline"}
 
 
-def train_baselines(cfg: SearchConfig, run: RunDir, console: Console) -> list[dict]:
+def train_baselines(cfg: SearchConfig, run: RunDir, observer: SearchObserver) -> list[dict]:
     """Train the configured zoo models under the search's protocol (once per run); journal them."""
     if not cfg.baselines:
         return []
@@ -55,7 +43,7 @@ def train_baselines(cfg: SearchConfig, run: RunDir, console: Console) -> list[di
         ev = TrainingEvaluator()
         task = cfg.make_baseline_task()
         for name in todo:
-            console.print(f"training baseline [bold]{name}[/] ({task.epochs} epochs on {cfg.data}) ...")
+            observer.message(f"training baseline {name} ({task.epochs} epochs on {cfg.data}) ...")
             res = ev.evaluate(f"zoo:{name}", task)
             learned, why = assess(name, res, task, ev.dataset_for(task))
             rec = {"event": "baseline", "model": name, "status": res.status, "reason": res.reason,
@@ -63,7 +51,7 @@ def train_baselines(cfg: SearchConfig, run: RunDir, console: Console) -> list[di
                                                       "device_seconds")}, "epochs": task.epochs, **learned}
             if why:
                 rec["why_not"] = why
-                console.print(why, style="yellow", soft_wrap=True, highlight=False, markup=False)
+                observer.message(why, warning=True)
             run.append(rec)
             done[name] = rec
     return [done[m] for m in cfg.baselines if m in done]
@@ -85,60 +73,41 @@ def finalize(run: RunDir, baselines: list[dict]) -> None:
         pareto_plot(trials, baselines, plots / "pareto.png", f"accuracy vs size: {run.path.name}")
 
 
-def run_search(cfg: SearchConfig, run: RunDir, console: Console | None = None, resumed: bool = False) -> RunDir:
-    """Search (or continue) `run` under its write lock. Ctrl-C / SIGTERM: raises `Interrupted`
-    (run status "interrupted", resumable) after the trials already running have ended; a second
-    signal aborts at once (still resumable)."""
+def run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver | None = None,
+               resumed: bool = False) -> RunDir:
+    """Search (or continue) `run` under its write lock, telling `observer` (default: plain lines)
+    what happens. Ctrl-C / SIGTERM: raises `Interrupted` (run status "interrupted", resumable)
+    after the trials already running have ended; a second signal aborts at once (still resumable)."""
     with run_lock(run.path):
-        return _run_search(cfg, run, console or Console(highlight=False), resumed)
+        return _run_search(cfg, run, observer or PlainProgress(), resumed)
 
 
 def _interrupted(run: RunDir, driver) -> Interrupted:
     run.update_meta(status="interrupted", stop_reason=driver.stats.stop_reason, spent=driver.spent.to_dict(),
                     wall_seconds_total=driver.wall_elapsed())
     n = len(run.trials())
-    return Interrupted(f"interrupted after {n} trial{'s' if n != 1 else ''}; continue with: nasx resume {run.path}")
+    return Interrupted(f"interrupted after {n} trial{'s' if n != 1 else ''}", run_dir=str(run.path))
 
 
-def _run_search(cfg: SearchConfig, run: RunDir, console: Console, resumed: bool) -> RunDir:
+def _run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver, resumed: bool) -> RunDir:
     meta = run.meta()
     round_no = int(meta.get("rounds", 0))
-    dashboard = None
-    if cfg.executor == "ray":
-        from .execute.ray_tune import cluster_gpus, start_ray
-
-        dashboard = start_ray(cfg.address, cfg.dashboard, cfg.ray_num_cpus, cfg.ray_num_gpus)
-        have_gpus = cluster_gpus()
-        if dashboard:
-            console.print(f"Ray dashboard: {dashboard}{_ray_token_hint()}")
-    else:
-        import torch
-
-        have_gpus = float(torch.cuda.device_count())
-    # Small candidates leave a GPU idle between kernels: 4 packed on one GPU train 2.3x faster in
-    # total than one alone (H200, NB201's largest net, batch 256), hence 0.25 GPU per trial.
-    gpus = cfg.gpus_per_trial if cfg.gpus_per_trial is not None else (0.25 if have_gpus > 0 else 0.0)
-    if cfg.executor == "inprocess" and cfg.gpus_per_trial is None:
-        gpus = 1.0 if have_gpus > 0 else 0.0
-    if gpus > 0 and have_gpus <= 0:
-        raise NasxError(f"--gpus-per-trial {gpus} but the cluster has no GPU; use --gpus-per-trial 0")
-    progress = SearchProgress(f"nasx search {run.path.name}: {cfg.strategy} on {cfg.space}, {cfg.data}",
-                              dashboard, console)
-    listeners = [progress]
-    if cfg.executor == "ray":
-        from .execute.ray_tune import _Metrics
-
-        listeners.append(_Metrics(run.path.name))
-    driver = SearchDriver(cfg, run, gpus, listeners)
+    executor = create_executor(cfg.executor, cfg)
+    for line in executor.start():
+        observer.message(line)
+    gpus = executor.gpus_per_trial()
+    driver = SearchDriver(cfg, run, gpus, [observer.update, *executor.listeners(run.path.name)])
     if resumed:
-        console.print(f"resuming {run.path}: {driver.spent.trials} trials in the journal, "
-                      f"{driver.stats.finished} finished, budget {driver.budget.describe()}")
-    run.update_meta(status="running", rounds=round_no + 1, dashboard=dashboard, gpus_per_trial=gpus,
+        observer.message(f"resuming {run.path}: {driver.spent.trials} trials in the journal, "
+                         f"{driver.stats.finished} finished, budget {driver.budget.describe()}")
+    run.update_meta(status="running", rounds=round_no + 1, dashboard=executor.dashboard, gpus_per_trial=gpus,
                     budget_limit=driver.budget.to_dict())
     t0 = time.time()
     try:
-        with StopSignals(driver), progress:
-            _executor(cfg.executor)(driver, cfg, round_no)
+        with StopSignals(driver), observer:
+            observer.started(f"nasx search {run.path.name}: {cfg.strategy} on {cfg.space}, {cfg.data}",
+                             executor.dashboard)
+            executor.run(driver, round_no)
     except KeyboardInterrupt:  # a second Ctrl-C: abort now; the journal holds every finished trial
         driver.request_stop("aborted (second interrupt)")
         raise _interrupted(run, driver) from None
@@ -152,12 +121,12 @@ def _run_search(cfg: SearchConfig, run: RunDir, console: Console, resumed: bool)
     run.update_meta(status="searching-done", spent=driver.spent.to_dict(), wall_seconds_total=driver.wall_elapsed(),
                     stop_reason=driver.stats.stop_reason)
     try:
-        baselines = train_baselines(cfg, run, console)
+        baselines = train_baselines(cfg, run, observer)
         finalize(run, baselines)
     except KeyboardInterrupt:
         raise _interrupted(run, driver) from None
     run.update_meta(status="finished", finished_at=time.time())
     repeats = f", {driver.stats.repeats} repeated proposals answered from the run" if driver.stats.repeats else ""
-    console.print(f"search finished after {time.time() - t0:.0f} s ({driver.stats.stop_reason}{repeats}); "
-                  f"run directory: {run.path}")
+    observer.message(f"search finished after {time.time() - t0:.0f} s ({driver.stats.stop_reason}{repeats}); "
+                     f"run directory: {run.path}")
     return run

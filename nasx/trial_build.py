@@ -120,10 +120,10 @@ def run_trial_of_genotype_file(path: str | Path):
                     None)
     if run_path is None:
         return None
-    from .export.safety import read_genotype_file
     from .runs import RunDir
+    from .spaces import read_genotype
 
-    g = read_genotype_file(p, None)
+    g = read_genotype(p)
     run = RunDir.open(run_path)
     same = [t for t in run.leaderboard() if t.genotype.hash == g.hash]
     return (run, same[0]) if same else None

@@ -13,29 +13,36 @@ from nasx.enas import Controller, build_supernet, child_from_supernet
 from nasx.enas.controller import Reinforce
 from nasx.enas.options import EnasOptions
 from nasx.enas.runner import CHECKPOINT, load_checkpoint, run_enas, save_checkpoint, seconds_left
+from nasx.enas.supernet import SUPERNETS
 from nasx.enas.trainer import EnasSearch
 from nasx.errors import ConfigError
 from nasx.evaluate import Task
-from nasx.spaces import get_space, space_from_settings
+from nasx.spaces import get_space, space_from_settings, space_names
+from nasx.strategies.enas import RUNNER
 
 torch.set_num_threads(1)
 
-TINY_SPACES = {  # bundled space -> network overrides that keep the test fast
-    "cells": {"channels": 4},
-    "pnas": {"channels": 4, "stages": 2},
+TINY_BY_KIND = {  # space kind -> network overrides that keep the test fast
+    "cells": {"channels": 4, "cells_per_stage": 1},
     "nb201": {"channels": 4, "cells_per_stage": 2},
-    "enas_macro": {"channels": 4},
+    "macro": {"channels": 4},
 }
+SUPERNET_SPACES = sorted(n for n in space_names() if get_space(n).kind in SUPERNETS)  # every bundled one
+
+
+def test_every_supernet_kind_has_tiny_settings():
+    assert sorted(SUPERNETS) == sorted(TINY_BY_KIND)
 
 
 def _tiny_nb201():
     return space_from_settings({"kind": "nb201", "name": "t", "ops": ["none", "skip_connect"], "nodes": 3})
 
 
-@pytest.mark.parametrize("name", sorted(TINY_SPACES))
+@pytest.mark.parametrize("name", SUPERNET_SPACES)
 def test_every_supernet_path_equals_its_standalone_child(name):
     torch.manual_seed(0)
-    space = get_space(name).with_network(**TINY_SPACES[name])
+    space = get_space(name)
+    space = space.with_network(**{k: v for k, v in TINY_BY_KIND[space.kind].items() if k in space.network_keys})
     net = build_supernet(space, num_classes=5, input_size=(3, 16, 16))
     x = torch.randn(6, 3, 16, 16)
     with torch.no_grad():  # give every BatchNorm non-trivial statistics and affine parameters
@@ -240,14 +247,35 @@ def test_warmup_epochs_freeze_the_controller_then_release_it(tiny_data):
 
 
 def _spec(tmp_path, **enas):
+    """A version-0 (untyped dict) spec, as nasx wrote them before TrialSpec: still read."""
+    from nasx.evaluate import TrialSpec
     from nasx.spaces import get_space as gs
 
-    return {"trial_id": "enas-00000", "runner": "enas", "genotype": gs("nb201").sample(0).to_dict(),
-            "task": Task(data="digits", epochs=1, batch_size=64, latency=False, max_train=192).to_dict(),
-            "network": {"channels": 4, "cells_per_stage": 1}, "run_dir": str(tmp_path), "fidelity": {},
-            "meta": {"runner": "enas", "enas": {"enas_epochs": 3, "controller_steps": 2, "derive_samples": 4,
-                                                "retrain": False, **enas}},
-            "budget_left": {"gpu_seconds": None, "cpu_seconds": None, "wall_seconds": None}, "cpus": 1, "gpus": 0}
+    return TrialSpec.from_dict({
+        "trial_id": "enas-00000", "runner": "enas", "genotype": gs("nb201").sample(0).to_dict(),
+        "task": Task(data="digits", epochs=1, batch_size=64, latency=False, max_train=192).to_dict(),
+        "network": {"channels": 4, "cells_per_stage": 1}, "run_dir": str(tmp_path), "fidelity": {},
+        "meta": {"runner": "enas", "enas": {"enas_epochs": 3, "controller_steps": 2, "derive_samples": 4,
+                                            "retrain": False, **enas}},
+        "budget_left": {"gpu_seconds": None, "cpu_seconds": None, "wall_seconds": None}, "cpus": 1, "gpus": 0})
+
+
+def test_runner_names_are_data_checked_against_an_allow_list(tmp_path):
+    """The strategy names its runner; run_trial resolves only allow-listed nasx runners, and the
+    names journals of older runs hold ("enas", "train") still resolve."""
+    from dataclasses import replace
+
+    from nasx.execute import run_trial
+    from nasx.execute.runners import ENAS, TRAIN, canonical, trains_one_candidate
+    from nasx.strategies import create_strategy
+
+    assert canonical("enas") == canonical(RUNNER) == ENAS and canonical(None) == canonical("train") == TRAIN
+    assert not trains_one_candidate({"runner": "enas"}) and trains_one_candidate({})
+    p = create_strategy("enas", get_space("nb201")).ask()
+    assert p.meta["runner"] == RUNNER
+    for bad in ("os:system", "nasx.execute.trial:run_trial", "builtins:eval"):
+        with pytest.raises(ConfigError, match="unknown trial runner"):
+            run_trial(replace(_spec(tmp_path), runner=bad))
 
 
 def test_runner_killed_after_an_epoch_resumes_at_the_next(tmp_path):
@@ -271,16 +299,17 @@ def test_runner_killed_after_an_epoch_resumes_at_the_next(tmp_path):
 
 
 def test_budget_pacing(tmp_path):
+    from dataclasses import replace
+
     spec = _spec(tmp_path)
     assert seconds_left(spec) == math.inf
-    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 30.0, "wall_seconds": 100.0}
-    spec["cpus"] = 2
+    spec = replace(spec, budget_left={"gpu_seconds": None, "cpu_seconds": 30.0, "wall_seconds": 100.0}, cpus=2)
     assert seconds_left(spec) == 15.0
-    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 0.0, "wall_seconds": None}
+    spec = replace(spec, budget_left={"gpu_seconds": None, "cpu_seconds": 0.0, "wall_seconds": None})
     out = run_enas(spec, None)  # nothing left: derive from the untrained supernet
     assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 0
-    spec["budget_left"] = {"gpu_seconds": None, "cpu_seconds": 1e-3, "wall_seconds": None}
-    spec["run_dir"] = str(tmp_path / "second")
+    spec = replace(spec, budget_left={"gpu_seconds": None, "cpu_seconds": 1e-3, "wall_seconds": None},
+                   run_dir=str(tmp_path / "second"))
     out = run_enas(spec, None)  # the first epoch runs; its measured time says a second one would not fit
     assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 1
 
@@ -294,7 +323,7 @@ def test_nasx_search_strategy_enas_end_to_end(run_cli, tmp_path):
     rc, _, err = run_cli("search", "--config", cfg, "--run-dir", run)
     assert rc == 0, err
     trials = journal(run)
-    assert len(trials) == 1 and trials[0]["status"] == "ok" and trials[0]["meta"]["runner"] == "enas"
+    assert len(trials) == 1 and trials[0]["status"] == "ok" and trials[0]["meta"]["runner"] == RUNNER
     derived = json.loads((run / "enas" / "derived.json").read_text())
     assert trials[0]["genotype"] == derived[0]["genotype"]
     assert trials[0]["metrics"]["epochs_done"] == 1 and 0 <= trials[0]["metrics"]["val_acc"] <= 1  # retrained

@@ -163,9 +163,6 @@ def test_training_evaluator_loads_the_task_data():
 
 
 def test_zoo_candidate(digits):
-    zoo = pytest.importorskip("nasx.zoo")
-    if "lenet5" not in zoo.list_models():
-        pytest.skip("lenet5 not in the zoo yet")
     r = TrainingEvaluator(digits).evaluate("zoo:lenet5", Task(**FAST))
     assert r.ok, r.reason
 
@@ -187,18 +184,10 @@ def test_tabular_evaluator():
     assert stopped.status == "stopped"
 
 
-def _zoo_models(*wanted):
-    zoo = pytest.importorskip("nasx.zoo")
-    have = [m for m in wanted if m in zoo.list_models()]
-    if not have:
-        pytest.skip(f"none of {wanted} in the zoo yet")
-    return have
-
-
 def test_baselines_cli(tmp_path, capsys):
     from nasx.cli import main
 
-    models = _zoo_models("lenet5", "resnet20")
+    models = ["lenet5", "resnet20"]
     out = tmp_path / "b.csv"
     rc = main(["baselines", "--data", "digits", "--models", ",".join(models), "--epochs", "2",
                "--out", str(out), "--json"])
@@ -218,17 +207,15 @@ def test_baselines_cli(tmp_path, capsys):
 def test_baselines_cli_errors(args, msg, capsys):
     from nasx.cli import main
 
-    _zoo_models("lenet5")
     assert main(["baselines", "--models", "lenet5", *args]) == 2
     err = capsys.readouterr().err
     assert msg in err and len(err.strip().splitlines()) == 1
 
 
 def test_genotype_candidate():
-    spaces = pytest.importorskip("nasx.spaces")
-    if "nb201" not in spaces.space_names():
-        pytest.skip("nb201 space not registered yet")
-    genotype = spaces.get_space("nb201").sample(spaces.RandomChooser(0))
+    from nasx.spaces import RandomChooser, get_space
+
+    genotype = get_space("nb201").sample(RandomChooser(0))
     r = TrainingEvaluator().evaluate(genotype, Task(**{**FAST, "epochs": 1}, data="digits", max_train=128))
     assert r.ok, r.reason
     assert r.metrics["params"] > 0

@@ -14,13 +14,14 @@ import torch
 
 from nasx import zoo
 from nasx.errors import GenotypeError, SpaceError
-from nasx.spaces import RandomChooser, get_space
+from nasx.spaces import RandomChooser, get_space, space_names
+from nasx.spaces.family import FamilySettings
 from nasx.zoo.registry import conv_linear_macs, inference_params
 
 torch.set_num_threads(1)
 
-FAMILIES = ("resnet", "inception", "mobile")
-SMALL = {"resnet": 0.125, "inception": 0.0625, "mobile": 0.0625}  # width_scale for the random builds
+FAMILIES = tuple(n for n in space_names() if isinstance(get_space(n).settings, FamilySettings))  # every bundled one
+SMALL = {"resnet": 0.125}  # width_scale for the random builds (others: 1/16)
 
 
 def _seed_cases():
@@ -28,6 +29,7 @@ def _seed_cases():
 
 
 def test_required_zoo_models_are_named_points():
+    assert {"resnet", "inception", "mobile"} <= set(FAMILIES)
     seeds = {s: set(get_space(s).seed_names()) for s in FAMILIES}
     assert {"resnet18", "resnet34", "resnet50", "resnet20", "resnet56", "resnext50_32x4d",
             "pyramidnet110_a48"} <= seeds["resnet"]
@@ -52,7 +54,7 @@ def test_named_point_builds_the_zoo_network(space_name, name):
 
 @pytest.mark.parametrize("space_name", FAMILIES)
 def test_random_genotypes_build_and_train_step(space_name):
-    space = get_space(space_name).with_network(width_scale=SMALL[space_name])
+    space = get_space(space_name).with_network(width_scale=SMALL.get(space_name, 0.0625))
     rng = random.Random(0)
     hashes = set()
     for _ in range(30):
@@ -68,7 +70,7 @@ def test_random_genotypes_build_and_train_step(space_name):
 
 @pytest.mark.parametrize("space_name", FAMILIES)
 def test_grayscale_small_input(space_name):
-    space = get_space(space_name).with_network(width_scale=SMALL[space_name])
+    space = get_space(space_name).with_network(width_scale=SMALL.get(space_name, 0.0625))
     g = space.sample(3)
     assert space.build(g, num_classes=4, input_size=(1, 28, 28))(torch.randn(2, 1, 28, 28)).shape == (2, 4)
 

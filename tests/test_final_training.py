@@ -219,9 +219,9 @@ def test_train_folder_channels_and_export_at_the_trained_scale(tmp_path, tiny_ge
     assert _listing(tmp_path / "t") == ["genotype.json", "metrics.json", "settings.json", "weights.pt"]
     rec = json.loads((tmp_path / "t" / "metrics.json").read_text())
     assert rec["build"]["network"] == {"channels": 6} and rec["task"]["cutout"] == 2
-    from nasx.export.safety import read_genotype_file
+    from nasx.spaces import read_genotype
 
-    wide = space.with_network(channels=6).build(read_genotype_file(gfile), 10, (1, 8, 8))
+    wide = space.with_network(channels=6).build(read_genotype(gfile), 10, (1, 8, 8))
     assert rec["metrics"]["params"] == count_params(wide) and rec["metrics"]["test_acc"] is not None
     assert rec["metrics"]["macs"] > 0 and rec["metrics"]["device_seconds"] > 0 and len(rec["history"]) == 1
     rc, out, err = run_cli("export", tmp_path / "t", "--out", tmp_path / "e")
@@ -325,3 +325,28 @@ def test_sigkilled_training_resumes_to_the_uninterrupted_result_and_exports(tmp_
     assert rc == 2 and "has finished" in err
     rc, out, err = run_cli("export", tmp_path / "killed", "--out", tmp_path / "export")
     assert rc == 0 and "round-trip check: max abs diff" in out, err
+
+
+def test_gpu_protocol_script_runs_end_to_end_on_cpu(tmp_path):
+    """benchmarks/final_training_gpu.py waits for the first GPU machine: keep it runnable (tiny net, one
+    epoch of a CIFAR-format folder, --device cpu)."""
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (16, 3072), dtype=np.uint8), b"labels": list(rng.integers(0, 10, 16))}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "final_training_gpu.py"
+    proc = subprocess.run([sys.executable, str(script), "--genotype", "darts_v2", "--cifar", str(folder), "--epochs", "1",
+                           "--channels", "4", "--cells", "3", "--device", "cpu", "--batch-size", "16"],
+                          capture_output=True, text=True, timeout=300, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "status ok" in proc.stdout and "| 1 |" in proc.stdout

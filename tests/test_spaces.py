@@ -8,9 +8,10 @@ import torch
 
 from nasx._data import data_dir
 from nasx.errors import GenotypeError, SpaceError
-from nasx.genotype import Genotype, load_genotype
+from nasx.genotype import Genotype
 from nasx.measure import count_params
-from nasx.spaces import RandomChooser, get_space, space_from_settings, space_names
+from nasx.spaces import RandomChooser, get_space, read_genotype, space_from_settings, space_names
+from nasx.spaces.family import FamilySettings
 
 
 def nb201_rows():
@@ -25,7 +26,11 @@ def test_bundled_spaces_load_by_name_from_any_directory(tmp_path, monkeypatch):
     assert len(get_space("pnas").ops()) == 8
 
 
-@pytest.mark.parametrize("name", ["cells", "pnas", "nb201"])
+CELL_SPACES = [n for n in space_names() if not isinstance(get_space(n).settings, FamilySettings)]  # family spaces:
+# tests/test_family_spaces.py
+
+
+@pytest.mark.parametrize("name", CELL_SPACES)
 def test_fifty_random_genotypes_build_and_train_step(name):
     space = get_space(name)
     rng = random.Random(0)
@@ -81,17 +86,17 @@ def test_enumeration_is_exhaustive_and_distinct_on_a_tiny_space():
 def test_genotype_json_round_trip_canonical_form_and_hash(tmp_path):
     space = get_space("cells")
     g = space.sample(7)
-    again = load_genotype(g.to_json(indent=2))
+    again = read_genotype(g.to_json(indent=2))
     assert again == g and again.hash == g.hash
     d = g.to_dict()
     swapped = json.loads(json.dumps(d))
     for cell in ("normal", "reduce"):
         swapped[cell] = [[b[2], b[3], b[0], b[1]] for b in swapped[cell]]
-    g2 = load_genotype(swapped)
+    g2 = read_genotype(swapped)
     assert g2.hash == g.hash and g2 == g
     f = tmp_path / "g.json"
     f.write_text(json.dumps({"genotype": d, "params": 1}))  # what `nasx sample --json` prints
-    assert load_genotype(f) == g
+    assert read_genotype(f) == g
     assert isinstance(g, Genotype)
     import dataclasses
 
@@ -126,14 +131,33 @@ def test_bad_genotypes_get_precise_errors(mutate, message):
     d = get_space("cells").sample(3).to_dict()
     mutate(d)
     with pytest.raises(GenotypeError, match=message):
-        load_genotype(d)
+        read_genotype(d)
 
 
 def test_malformed_json_and_unknown_space():
     with pytest.raises(GenotypeError, match="malformed JSON at line 1"):
-        load_genotype('{"space": "cells", ')
+        read_genotype('{"space": "cells", ')
     with pytest.raises(SpaceError, match="unknown space 'cellz'.*did you mean cells"):
-        load_genotype({"space": "cellz"})
+        read_genotype({"space": "cellz"})
+
+
+def test_one_strict_reader_for_files_text_objects_and_published_names(tmp_path):
+    g = get_space("nb201").sample(1)
+    big = tmp_path / "big.json"
+    big.write_text(" " * 1_000_001 + g.to_json())
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b'{"space": "nb201", "arch": "\xff"}')
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"genotype": g.to_dict(), "code": "import os"}))
+    for source, message in ((big, "larger than"), (binary, "not UTF-8"), (wrapped, "unknown key.*'code'"),
+                            (tmp_path, "is a folder"), ({"space": "../x", "arch": "|"}, "not a space name"),
+                            ("dartz_v2", "did you mean darts_v2"), ([1, 2], "JSON object")):
+        with pytest.raises(GenotypeError, match=message):
+            read_genotype(source if not isinstance(source, list) else json.dumps(source))
+    with pytest.raises(GenotypeError, match="is of space 'nb201', not 'cells'"):
+        read_genotype(g.to_json(), "cells")
+    assert read_genotype(g.to_json()) == read_genotype(g.to_dict()) == g
+    assert read_genotype("darts_v2").space == "cells"  # a published cell by name
 
 
 def test_bad_space_yaml(tmp_path):

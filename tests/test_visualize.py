@@ -54,7 +54,7 @@ def test_batchnorm_path_falls_back_to_guided_backprop_and_says_so(tmp_path):
                         nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(inplace=True))
     net.eval()
     x = torch.randn(20, 1, 8, 8)
-    vis = visualize(net, x, "5", tmp_path, top=4, channels="0,2")
+    vis = visualize(net, x, "5", tmp_path, top=4, channels=[0, 2])
     assert vis.method == "guided-backprop" and "BatchNorm2d" in vis.reason
     record = json.loads((tmp_path / "visualize.json").read_text())
     assert record["layers"]["5"]["method"] == "guided-backprop"
@@ -63,7 +63,7 @@ def test_batchnorm_path_falls_back_to_guided_backprop_and_says_so(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     # a plain conv/relu/pool chain is inverted exactly
     vis = visualize(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)), x, "2", tmp_path / "b",
-                    top=2, channels="1")
+                    top=2, channels=[1])
     assert vis.method == "deconvnet"
 
 

@@ -2,8 +2,9 @@
 
 `COMMANDS` is the command table (name -> "module:attribute"); commands are imported lazily so that
 `nasx --help` stays fast and a command's heavy imports (ray, optuna) load only when it runs.
-Every `NasxError` and click usage error becomes one line on stderr and exit status 2; a search
-stopped by Ctrl-C / SIGTERM, one line ("interrupted after N trials; continue with: ...") and 130.
+Every `NasxError` and click usage error becomes one line on stderr and exit status 2, the config keys
+it names written as this command's flags (`nasx.cli.errors`); a search stopped by Ctrl-C / SIGTERM,
+one line ("interrupted after N trials; continue with: nasx resume RUN") and 130.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import NoReturn
 import click
 
 from ..errors import Interrupted, NasxError
+from .errors import flag_message
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module in nasx.cli, one-line help)
@@ -35,6 +37,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
+    last_command: click.Command | None = None  # the command being run: its flags name the keys of errors
+
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        self.last_command = cmd
+        return name, cmd, rest
+
     def list_commands(self, ctx):
         return sorted(COMMANDS)
 
@@ -77,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"nasx: error{where}: {msg}", err=True)
         return 2
     except NasxError as exc:
-        click.echo(f"nasx: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        click.echo(f"nasx: error: {flag_message(exc, getattr(cli, 'last_command', None))}", err=True)
         return 2
     except Interrupted as exc:  # a search stopped by Ctrl-C / SIGTERM, left resumable
-        click.echo(str(exc), err=True)
+        resume = f"; continue with: nasx resume {exc.run_dir}" if exc.run_dir else ""
+        click.echo(f"{exc}{resume}", err=True)
         return 130
     except KeyboardInterrupt:
         click.echo("nasx: interrupted", err=True)

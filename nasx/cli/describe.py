@@ -8,6 +8,7 @@ from rich.table import Table
 from ..errors import NasxError
 from ..measure import layer_table, parse_input_size, rows_as_dicts, summarize
 from ..spaces import get_space
+from ..spaces.cell_network import SKELETONS
 from .common import console, echo_json, human
 
 
@@ -21,16 +22,16 @@ from .common import console, echo_json, human
 @click.option("--channels", type=click.IntRange(1, 4096), default=None, help="Network width C (cell spaces).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None,
               help="Total cells L incl. reductions (DARTS --layers; cell spaces).")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None, help="Network skeleton (cell spaces).")
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None, help="Network skeleton (cell spaces).")
 @click.option("--layers", is_flag=True, help="Per-layer table: output shape, activations, memory, params, MACs.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per architecture, one per line.")
 def command(space_name, archs, genotype_file, input_size, num_classes, channels, cells, skeleton, layers, as_json):
-    from ..export.safety import read_genotype_file
+    from ..spaces import read_genotype
 
     size = parse_input_size(input_size)
     if not archs and not genotype_file:
         raise NasxError("describe needs --arch STRING or --genotype FILE|NAME")
-    from_file = read_genotype_file(genotype_file, space_name) if genotype_file else None
+    from_file = read_genotype(genotype_file, space_name) if genotype_file else None
     if space_name is None and from_file is None:
         raise NasxError("--arch needs --space NAME")
     space = get_space(space_name or from_file.space)

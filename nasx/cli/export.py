@@ -13,6 +13,7 @@ import click
 
 from ..errors import NasxError
 from ..measure import parse_input_size
+from ..spaces.cell_network import SKELETONS
 from .common import console, human
 
 
@@ -75,7 +76,7 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
               help="Genotype JSON file (bare, or `nasx sample --json` output), or a published cell by name.")
 @click.option("--channels", type=click.IntRange(1, 4096), default=None, help="Network width C (cell spaces, --genotype).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Total cells L (cell spaces, --genotype).")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Network skeleton (cell spaces, --genotype).")
 @click.option("--space", default=None, help="Space of --genotype (when the file does not name it).")
 @click.option("--zoo", default=None, help="Export a zoo model by name (see `nasx zoo`).")

@@ -9,6 +9,7 @@ from ..errors import NasxError
 from ..runlock import run_lock
 from ..runs import RunDir
 from .common import console
+from .progress import RichProgress
 from .show import print_leaderboard
 
 
@@ -41,5 +42,5 @@ def _resume(run, run_dir, budget, address, no_dashboard):
         (run.path / "config.yaml").write_text(_y.safe_dump(cfg.to_dict(), sort_keys=False))
     from ..search import run_search
 
-    run_search(cfg, run, console, resumed=True)
+    run_search(cfg, run, RichProgress(console), resumed=True)
     print_leaderboard(run, top=10)

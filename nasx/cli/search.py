@@ -7,7 +7,9 @@ import click
 from ..config import load_config
 from ..runlock import run_lock
 from ..runs import RunDir
+from ..spaces.cell_network import SKELETONS
 from .common import console
+from .progress import RichProgress
 from .show import print_leaderboard
 
 
@@ -35,7 +37,7 @@ from .show import print_leaderboard
 @click.option("--channels", type=click.IntRange(1, 4096), default=None,
               help="Proxy network width C (sets network.channels; cell spaces, nb201, macro).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Proxy network skeleton (cell spaces).")
 @click.option("--allow-repeats", is_flag=True, default=False,
               help="Train an architecture again even when the run already has its result (noise estimates).")
@@ -62,5 +64,5 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
     with run_lock(run.path):  # one writer per run (run_search re-enters it)
         console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
                       f"run directory {run.path}")
-        run_search(cfg, run, console)
+        run_search(cfg, run, RichProgress(console))
         print_leaderboard(run, top=10)

@@ -21,6 +21,7 @@ import click
 import torch
 
 from ..errors import Interrupted, NasxError
+from ..spaces.cell_network import SKELETONS
 from .common import console, err_console
 
 SHOWN = (("val_acc", "val acc", "pct"), ("test_acc", "test acc", "pct"), ("val_loss", "val loss", ".4f"),
@@ -165,7 +166,7 @@ def _new_settings(genotype_file, run_dir, trial, space, data, epochs, network_it
     """(genotype, settings dict, notes to print once everything is checked) of a new training:
     run defaults < recipe < options."""
     from ..evaluate import Task, get_recipe
-    from ..export.safety import read_genotype_file
+    from ..spaces import read_genotype
     from ..trial_build import trial_build
 
     g, run, rec = _run_source(genotype_file, run_dir, trial)
@@ -186,7 +187,7 @@ def _new_settings(genotype_file, run_dir, trial, space, data, epochs, network_it
         notes.append(f"settings of run {run.path.name}, trial {rec.trial_id} (options given override them): "
                      + "; ".join(f"{k} {v}" for k, v in shown.items()))
     else:
-        g = read_genotype_file(genotype_file, space)
+        g = read_genotype(genotype_file, space)
     fields = {k: run_task.get(k, RUN_DEFAULTS[k]) for k in RUN_DEFAULTS}
     if recipe:
         r = get_recipe(recipe)
@@ -262,7 +263,7 @@ def _build(g, settings: dict, task):
               help="Build the auxiliary head and add WEIGHT x its loss (0: no auxiliary loss).")
 @click.option("--channels", type=click.IntRange(1, 4096), default=None, help="Network channels (initial width).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Total cells, reductions included.")
-@click.option("--skeleton", type=click.Choice(["cifar", "imagenet"]), default=None,
+@click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Network skeleton of a cell space (stem and reduction layout).")
 @click.option("--network", "network_items", multiple=True, metavar="KEY=VALUE",
               help="Network setting of the space (e.g. channels=16); default: the run's. Repeatable.")
@@ -286,8 +287,8 @@ def command(genotype_file, run_dir, trial, space, data, recipe, epochs, batch_si
         pass
     from ..evaluate import Task
     from ..evaluate.checkpoint import FORMAT, SETTINGS, load_checkpoint, write_json
-    from ..export.safety import read_genotype_file
     from ..export.writer import prepare_target
+    from ..spaces import read_genotype
 
     opts = {"batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "cutout": cutout,
             "drop_path": drop_path, "auxiliary": auxiliary, "channels": channels, "cells": cells,
@@ -301,7 +302,7 @@ def command(genotype_file, run_dir, trial, space, data, recipe, epochs, batch_si
                                                  "genotype_file": genotype_file, "run_dir": run_dir,
                                                  "trial": trial, "space": space,
                                                  "network_items": network_items, "force": force}, out)
-        g = read_genotype_file(folder / "genotype.json")
+        g = read_genotype(folder / "genotype.json")
         if g.hash != settings.get("hash"):
             raise NasxError(f"--resume {folder}: genotype.json does not match the checkpoint's architecture")
         task = Task.from_dict({**settings["task"], **({"device": device} if device else {})})

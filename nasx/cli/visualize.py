@@ -13,12 +13,23 @@ import click
 from .common import console, err_console
 
 
+def _channels(text: str | None) -> list[int] | None:
+    """`--channels 0,2,5` as a list of map indices (the engine checks them against the layer)."""
+    if not text:
+        return None
+    try:
+        return [int(c) for c in text.split(",") if c.strip()] or None
+    except ValueError:
+        raise click.BadParameter(f"comma-separated integers, got {text!r}") from None
+
+
 @click.command("visualize")
 @click.argument("model_or_run")
 @click.option("--data", required=True, help="Data spec whose validation split is searched: digits, fashion-mnist...")
 @click.option("--layer", required=True, help="Module name (as in named_modules(), e.g. features.3).")
 @click.option("--top", type=click.IntRange(1, 64), default=9, show_default=True, help="Images per feature map.")
-@click.option("--channels", default=None, help="Feature maps, comma-separated (default: the first 8).")
+@click.option("--channels", default=None, callback=lambda ctx, param, text: _channels(text),
+              help="Feature maps, comma-separated (default: the first 8).")
 @click.option("--epochs", type=click.IntRange(1, 10_000), default=3, show_default=True,
               help="Training epochs of a zoo model.")
 @click.option("--max-images", type=click.IntRange(1, None), default=None, help="Scan only this many val images.")

@@ -3,7 +3,7 @@
 supernet.py holds every op of every edge once (shared weights) and runs only the sampled paths;
 controller.py samples architectures decision by decision through the space's chooser interface;
 trainer.py alternates shared-weight and controller training, then derives the best child;
-runner.py is the driver's one-shot trial; strategy.py the `enas` search strategy.
+runner.py is the one-shot trial the `enas` strategy (nasx.strategies.enas) names as its runner.
 """
 
 from .controller import Controller

@@ -17,10 +17,10 @@ from pathlib import Path
 import torch
 
 from ..budget import trial_device_seconds
-from ..evaluate import Task, train_and_evaluate
+from ..evaluate import Task, TrialSpec, cached_dataset, network_space, train_and_evaluate
 from ..evaluate.failures import describe
-from ..execute.trial import _dataset, _space
-from ..genotype import canonical_json, parse_genotype_obj
+from ..genotype import canonical_json
+from ..spaces import genotype_from_obj
 from ..trial_build import build_record
 from .options import EnasOptions
 from .plots import enas_plot
@@ -52,10 +52,10 @@ def load_checkpoint(path: Path, search: EnasSearch, fingerprint: str) -> float |
     return float(state.get("seconds", 0.0))
 
 
-def seconds_left(spec: dict) -> float:
+def seconds_left(spec: TrialSpec) -> float:
     """Wall seconds this trial may still run under the driver's remaining budget (inf: unlimited)."""
-    left = spec.get("budget_left") or {}
-    cpus, gpus = float(spec.get("cpus", 1.0)), float(spec.get("gpus", 0.0))
+    left = spec.budget_left or {}
+    cpus, gpus = float(spec.cpus), float(spec.gpus)
     limits = [float("inf")]
     if left.get("wall_seconds") is not None:
         limits.append(left["wall_seconds"])
@@ -76,18 +76,19 @@ def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
     return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
 
-def run_enas(spec: dict, report=None) -> dict:
+def run_enas(spec: TrialSpec, report=None) -> dict:
+    """The runner the `enas` strategy names (`nasx.execute.runners.ENAS`): the whole search as one trial."""
     t0 = time.time()
-    task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
-    opts = EnasOptions.from_dict((spec.get("meta") or {}).get("enas"))
-    placeholder = parse_genotype_obj(spec["genotype"])
-    space = _space(placeholder.space, tuple(sorted((spec.get("network") or {}).items())))
-    dataset = _dataset(task.data, task.val_fraction, task.max_train)
-    folder = Path(spec["run_dir"]) / "enas"
+    task = spec.make_task()
+    opts = EnasOptions.from_dict(spec.meta.get("enas"))
+    placeholder = genotype_from_obj(spec.genotype)
+    space = network_space(placeholder.space, spec.network)
+    dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
+    folder = Path(spec.run_dir) / "enas"
     folder.mkdir(parents=True, exist_ok=True)
-    fingerprint = canonical_json({"space": placeholder.space, "network": spec.get("network") or {},
+    fingerprint = canonical_json({"space": placeholder.space, "network": spec.network or {},
                                   "task": task.to_dict(), "enas": opts.to_dict()})
-    cpus, gpus = float(spec.get("cpus", 1.0)), float(spec.get("gpus", 0.0))
+    cpus, gpus = float(spec.cpus), float(spec.gpus)
     worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def outcome(status, reason=None, metrics=None, genotype=None):
@@ -95,7 +96,7 @@ def run_enas(spec: dict, report=None) -> dict:
         return {"status": status, "reason": reason, "metrics": metrics or {}, "wall_seconds": wall,
                 "device_seconds": trial_device_seconds(wall, cpus, gpus), "cpus": cpus, "gpus": gpus,
                 "worker": worker, "weights": None, "genotype": genotype,
-                "build": build_record(spec.get("network"), dataset, task.data)}
+                "build": build_record(spec.network, dataset, task.data)}
 
     before = 0.0
     try:
@@ -113,7 +114,7 @@ def run_enas(spec: dict, report=None) -> dict:
             row = search.train_epoch()
             save_checkpoint(folder / CHECKPOINT, search, fingerprint, before + time.time() - t0)
             _atomic_json(folder / "history.json", search.history)
-            enas_plot(search.history, Path(spec["run_dir"]) / "plots" / "enas.png", warmup=opts.warmup_epochs)
+            enas_plot(search.history, Path(spec.run_dir) / "plots" / "enas.png", warmup=opts.warmup_epochs)
             if report is not None:
                 report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
                                       "train_loss": row["train_loss"], "reward": row["reward"],

@@ -15,8 +15,9 @@ from torch import nn
 from ..genotype import Genotype
 from ..ops import FactorizedReduce, ReLUConvBN, create_op
 from ..spaces.cell_network import cell_layout
-from ..spaces.macro import MacroReductions, macro_forward
-from ..spaces.nb201 import ResidualReduction, parse_arch
+from ..spaces.macro_network import MacroReductions, macro_forward, macro_widths
+from ..spaces.nb201 import parse_arch
+from ..spaces.nb201_network import nb201_skeleton
 
 
 def _all_ops(ops, c: int, stride: int) -> nn.ModuleList:
@@ -159,18 +160,8 @@ class NB201SuperNet(SuperNet):
     def __init__(self, space, num_classes: int, in_channels: int):
         super().__init__(space)
         s = space.settings
-        c = s.channels
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
-        layers = []
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(NB201SuperCell(s.ops, s.nodes, c) for _ in range(s.cells_per_stage))
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
+        nb201_skeleton(self, s.channels, s.cells_per_stage, num_classes, in_channels,
+                       lambda c: NB201SuperCell(s.ops, s.nodes, c))
 
     def plan(self, genotype):
         s = self.space.settings
@@ -213,8 +204,8 @@ class MacroSuperNet(SuperNet):
         s = space.settings
         self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(s.channels))
-        self.reductions = MacroReductions(s)
-        widths = self.reductions.widths(s)
+        self.reductions = MacroReductions(s.channels, s.reductions())
+        widths = macro_widths(s.channels, s.layers, s.reductions())
         self.points = {i: k for k, i in enumerate(s.reductions())}
         self.layers = nn.ModuleList(MacroSuperLayer(s.ops, w) for w in widths)
         self.pool = nn.AdaptiveAvgPool2d(1)

@@ -56,25 +56,29 @@ def write_json(path: Path, obj) -> None:
     replace_atomically(path, lambda p: p.write_text(json.dumps(obj, indent=1, default=str) + "\n"))
 
 
+KEYS = ("resume", "force")  # the settings these errors name (flags --resume, --force in `nasx train`)
+
+
 def load_checkpoint(folder: Path) -> dict:
     """DIR's last checkpoint (weights_only=True), or a one-line NasxError saying what DIR is instead."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise NasxError(f"--resume {folder}: no such folder")
+        raise NasxError(f"resume {folder}: no such folder", keys=KEYS)
     if not (folder / SETTINGS).is_file():
-        raise NasxError(f"--resume {folder}: not a nasx training folder (no {SETTINGS})")
+        raise NasxError(f"resume {folder}: not a nasx training folder (no {SETTINGS})", keys=KEYS)
     if (folder / "metrics.json").is_file() and not (folder / CHECKPOINT).is_file():
-        raise NasxError(f"--resume {folder}: this training has finished (metrics.json); nothing to resume")
+        raise NasxError(f"resume {folder}: this training has finished (metrics.json); nothing is left to train",
+                        keys=KEYS)
     if not (folder / CHECKPOINT).is_file():
-        raise NasxError(f"--resume {folder}: no checkpoint yet (stopped before its first epoch ended); "
-                        f"start it again with --force")
+        raise NasxError(f"resume {folder}: no checkpoint yet (stopped before its first epoch ended); "
+                        f"start it again with force", keys=KEYS)
     try:
         state = torch.load(folder / CHECKPOINT, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle / zip errors of all kinds
         msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise NasxError(f"--resume {folder}: {CHECKPOINT} cannot be loaded with weights_only=True: {msg[:160]}") \
-            from None
+        raise NasxError(f"resume {folder}: {CHECKPOINT} cannot be loaded with weights_only=True: {msg[:160]}",
+                        keys=KEYS) from None
     if not isinstance(state, dict) or not isinstance(state.get("settings"), dict) \
             or state["settings"].get("format") != FORMAT or "epoch" not in state:
-        raise NasxError(f"--resume {folder}: {CHECKPOINT} is not a nasx training checkpoint")
+        raise NasxError(f"resume {folder}: {CHECKPOINT} is not a nasx training checkpoint", keys=KEYS)
     return state

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from ..budget import Budget, Spend, allows
 from ..config import SearchConfig
 from ..errors import ConfigError
-from ..evaluate import Result
+from ..evaluate import Result, TrialSpec
 from ..ops import OPS_VERSION
 from ..runs import RunDir
 from ..spaces import get_space
 from ..strategies import create_strategy
 from ..strategies.prescreen import with_prescreen
 from ..strategies.registry import strategy_class
+from .runners import runner_of, trains_one_candidate
 
 FINISHED = "FINISHED"
 MAX_REPEATS = 50  # proposals in a row that repeat a finished trial before the driver stops asking
@@ -61,8 +62,9 @@ class SearchDriver:
         self.budget = Budget.parse(cfg.budget)
         self.cpus, self.gpus = float(cfg.cpus_per_trial), float(gpus_per_trial)
         if self.budget.gpu_seconds is not None and self.gpus <= 0:
-            raise ConfigError(f"budget {cfg.budget!r} counts GPU-hours but trials hold no GPU "
-                              "(no GPU in the cluster or --gpus-per-trial 0); use a cpu-h, min or trials budget")
+            raise ConfigError(f"budget {cfg.budget!r} counts GPU-hours but trials hold no GPU (no GPU in the "
+                              "cluster or gpus_per_trial 0); use a cpu-h, min or trials budget",
+                              keys=("budget", "gpus_per_trial"))
         self.task = cfg.make_task().to_dict()
         self.listeners = list(listeners)
         self.strategy = self._make_strategy(wrap)
@@ -77,6 +79,7 @@ class SearchDriver:
         self.stop_requested = False
         self.aborting = False  # a second signal arrived inside `record`: abort right after it
         self._recording = False
+        self.last_event = ""
         self.replayed = 0
         meta = run.meta()
         self.wall_before = float(meta.get("wall_seconds_total", 0.0))
@@ -131,7 +134,7 @@ class SearchDriver:
             p = self.strategy.ask()
             if p is None:
                 return None
-            if self.allow_repeats or p.meta.get("runner", "train") != "train":
+            if self.allow_repeats or not trains_one_candidate(p.meta):
                 return p
             k = self.key(p.genotype, p.fidelity)
             if k in self.done:  # bought already: answer from the run's result, charge nothing
@@ -158,7 +161,7 @@ class SearchDriver:
             return None
         return (sum(self.costs[-20:]) / len(self.costs[-20:]), self.cpus, self.gpus)
 
-    def next_spec(self):
+    def next_spec(self) -> TrialSpec | str | None:
         """A trial spec to launch, None to wait, or FINISHED when no more trials should start."""
         if self.stop_requested:
             return FINISHED
@@ -180,17 +183,14 @@ class SearchDriver:
             del self.running[p.id]
             self.strategy.discard(p)
             return FINISHED
-        if not self.allow_repeats and p.meta.get("runner", "train") == "train":
+        if not self.allow_repeats and trains_one_candidate(p.meta):
             self.inflight[self.key(p.genotype, p.fidelity)] = p.id
         self.stats.running = len(self.running)
-        self._notify()
-        return {
-            "trial_id": p.id, "runner": p.meta.get("runner", "train"), "budget_left": self.budget_left(),
-            "genotype": p.genotype.to_dict(), "fidelity": p.fidelity, "meta": p.meta,
-            "task": self.task, "network": self.cfg.network,
-            "run_dir": None if self.run.path is None else str(self.run.path),
-            "keep_weights": self.cfg.keep_weights, "cpus": self.cpus, "gpus": self.gpus,
-        }
+        self._notify("launch")
+        return TrialSpec.build(
+            trial_id=p.id, runner=runner_of(p.meta), budget_left=self.budget_left(), genotype=p.genotype.to_dict(),
+            task=self.task, fidelity=p.fidelity, meta=dict(p.meta), network=dict(self.cfg.network or {}),
+            run_dir="" if self.run.path is None else str(self.run.path), keep_weights=bool(self.cfg.keep_weights), cpus=self.cpus, gpus=self.gpus)
 
     def record(self, trial_id: str, outcome: dict) -> None:
         """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
@@ -211,7 +211,7 @@ class SearchDriver:
         self._forget_inflight(trial_id)
         self.waiting.pop(trial_id, None)
         self.stats.running = len(self.running)
-        self._notify()
+        self._notify("abandon")
 
     def _forget_inflight(self, trial_id: str) -> None:
         for k, tid in list(self.inflight.items()):
@@ -222,9 +222,9 @@ class SearchDriver:
         p, started = self.running.pop(trial_id)
         self._forget_inflight(trial_id)
         if outcome.get("genotype"):  # one-shot runners (ENAS) report the architecture they derived
-            from ..genotype import parse_genotype_obj
+            from ..spaces import genotype_from_obj
 
-            p.genotype = parse_genotype_obj(outcome["genotype"])
+            p.genotype = genotype_from_obj(outcome["genotype"])
         wall = float(outcome.get("wall_seconds") or (time.time() - started))
         metrics = dict(outcome.get("metrics") or {})
         status = outcome.get("status", "failed")
@@ -241,7 +241,7 @@ class SearchDriver:
         })
         result = Result(status, outcome.get("reason"), metrics)
         self.strategy.tell(p, result)
-        if status == "ok" and p.meta.get("runner", "train") == "train":
+        if status == "ok" and trains_one_candidate(p.meta):
             self.done[self.key(p.genotype, p.fidelity)] = result
         for q in self.waiting.pop(trial_id, []):  # repeats proposed while it ran: same answer
             self.strategy.tell(q, result)
@@ -251,7 +251,7 @@ class SearchDriver:
         self._count(trial_id, status, metrics, outcome.get("reason"), wall)
         self.stats.running = len(self.running)
         self.run.update_meta(spent=self.spent.to_dict(), wall_seconds_total=self.wall_elapsed())
-        self._notify()
+        self._notify("finish")
 
     def _count(self, trial_id, status, metrics, reason, wall, replay=False):
         st = self.stats
@@ -266,7 +266,10 @@ class SearchDriver:
             st.failed += 1
         st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), reason)])[-5:]
 
-    def _notify(self):
+    def _notify(self, event: str):
+        """Tell each listener `fn(driver)`; `driver.last_event` says what happened (launch, finish,
+        abandon), so a display can wait for the launch that refills a finished trial's slot."""
+        self.last_event = event
         for fn in self.listeners:
             fn(self)
 

@@ -1,67 +1,53 @@
-"""Live terminal progress of a search: budget spent of limit, trials running / finished / failed,
-best so far, the dashboard URL. A rich Live panel on a terminal; one plain line per finished trial
-otherwise (logs, CI)."""
+"""Plain-text progress of a search: one line per finished trial (logs, CI, library use).
+
+The line of a finished trial is written after the launch that refills its slot (or the next
+finish, or the end), so `running N` counts the trials really running, not the moment between a
+trial's end and its successor's start. The CLI's rich display (`nasx.cli.progress`) builds on this.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from .observer import SearchObserver
 
 
-class SearchProgress:
-    def __init__(self, title: str, dashboard: str | None = None, console: Console | None = None):
-        self.console = console or Console(stderr=False, highlight=False)
-        self.title, self.dashboard = title, dashboard
-        self.live: Live | None = None
-        self._last_done = -1
-        self._t = 0.0
+def trial_line(driver) -> tuple[str, str]:
+    """The progress line of the last finished trial, split where the running count goes."""
+    st = driver.stats
+    done = st.finished + st.failed + st.stopped
+    spent, limit, unit = driver.spent_primary()
+    tid, status, acc, reason = st.recent[-1] if st.recent else ("-", "-", None, None)
+    detail = f"val_acc={acc:.4f}" if acc is not None else (reason or "")
+    best = f"{st.best_val_acc:.4f}" if st.best_val_acc is not None else "-"
+    lim = f"/{limit:.3g}" if limit else ""
+    return (f"[{time.strftime('%H:%M:%S')}] {tid} {status} {detail[:100]} | budget {spent:.3g}{lim} {unit} | ",
+            f" done {done} failed {st.failed} | best {best}")
 
-    def __enter__(self):
-        if sys.stdout.isatty():
-            self.live = Live(self._render(None), console=self.console, refresh_per_second=2, transient=False)
-            self.live.__enter__()
-        return self
 
-    def __exit__(self, *exc):
-        if self.live is not None:
-            self.live.__exit__(*exc)
+class PlainProgress(SearchObserver):
+    def __init__(self, write=None):
+        self.write = write or (lambda text: print(text, file=sys.stdout, flush=True))
+        self._pending: tuple[str, str] | None = None  # a finished trial's line, waiting for the refill launch
+        self._driver = None
 
-    def _render(self, driver):
-        t = Table(title=self.title, show_header=False, box=None)
-        t.add_column(style="bold")
-        t.add_column()
-        if driver is not None:
-            spent, limit, unit = driver.spent_primary()
-            st = driver.stats
-            t.add_row("budget", f"{spent:.3g} of {limit:.3g} {unit}" if limit else f"{spent:.3g} {unit}")
-            t.add_row("trials", f"{st.running} running, {st.finished} finished, {st.failed} failed, "
-                                f"{st.stopped} stopped early")
-            best = f"{st.best_val_acc:.4f} ({st.best_id})" if st.best_val_acc is not None else "-"
-            t.add_row("best val_acc", best)
-            for tid, status, acc, reason in st.recent[-3:]:
-                detail = f"{acc:.4f}" if acc is not None else (reason or "")
-                t.add_row("", f"[dim]{tid} {status} {detail[:80]}[/]")
-        if self.dashboard:
-            t.add_row("dashboard", self.dashboard)
-        return t
+    def __exit__(self, *exc) -> None:
+        self._flush()
 
-    def __call__(self, driver) -> None:
-        if self.live is not None:
-            self.live.update(self._render(driver))
-            return
-        st = driver.stats
-        done = st.finished + st.failed + st.stopped
-        if done != self._last_done:
-            self._last_done = done
-            spent, limit, unit = driver.spent_primary()
-            tid, status, acc, reason = st.recent[-1] if st.recent else ("-", "-", None, None)
-            detail = f"val_acc={acc:.4f}" if acc is not None else (reason or "")
-            best = f"{st.best_val_acc:.4f}" if st.best_val_acc is not None else "-"
-            lim = f"/{limit:.3g}" if limit else ""
-            self.console.print(f"[{time.strftime('%H:%M:%S')}] {tid} {status} {detail[:100]} | "
-                               f"budget {spent:.3g}{lim} {unit} | running {st.running} done {done} "
-                               f"failed {st.failed} | best {best}", soft_wrap=True)
+    def message(self, text: str, warning: bool = False) -> None:
+        self.write(text)
+
+    def update(self, driver) -> None:
+        self._driver = driver
+        if driver.last_event == "finish":
+            self._flush()  # an earlier finish whose slot was not refilled
+            self._pending = trial_line(driver)
+        elif driver.last_event == "launch":
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending is not None and self._driver is not None:
+            head, tail = self._pending
+            self.write(f"{head}running {self._driver.stats.running}{tail}")
+        self._pending = None

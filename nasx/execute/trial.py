@@ -11,55 +11,32 @@ from __future__ import annotations
 import os
 import socket
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import torch
 
 from ..budget import trial_device_seconds
-from ..evaluate import Task, train_and_evaluate
-from ..genotype import parse_genotype_obj
+from ..evaluate import cached_dataset, network_space, train_and_evaluate
+from ..evaluate.trial_spec import TrialSpec
+from ..spaces import genotype_from_obj
 from ..trial_build import build_record
+from . import runners
 
 
-@lru_cache(maxsize=4)
-def _dataset(spec: str, val_fraction: float, max_train):
-    from ..data import load_dataset
-
-    return load_dataset(spec, val_fraction=val_fraction, max_train=max_train)
-
-
-def _space(name: str, network_items: tuple):
-    from ..spaces import get_space
-
-    return get_space(name).with_network(**dict(network_items))
+def run_trial(spec: TrialSpec | dict, report=None) -> dict:
+    """Dispatch to the trial's runner (default: train one candidate); the name is checked against
+    the allow-list in `nasx.execute.runners`."""
+    if isinstance(spec, dict):
+        spec = TrialSpec.from_dict(spec)
+    return runners.resolve(spec.runner)(spec, report)
 
 
-RUNNERS: dict[str, str] = {"train": "nasx.execute.trial:train_trial"}  # name -> "module:function"
-
-
-def register_runner(name: str, target: str) -> None:
-    """A trial runner `fn(spec, report) -> outcome dict` (e.g. ENAS's one-shot search)."""
-    RUNNERS[name] = target
-
-
-def run_trial(spec: dict, report=None) -> dict:
-    """Dispatch to the trial's runner (default: train one candidate)."""
-    import importlib
-
-    name = spec.get("runner", "train")
-    if name not in RUNNERS:
-        raise ValueError(f"unknown trial runner {name!r}")
-    mod, attr = RUNNERS[name].split(":")
-    return getattr(importlib.import_module(mod), attr)(spec, report)
-
-
-def train_trial(spec: dict, report=None) -> dict:
+def train_trial(spec: TrialSpec, report=None) -> dict:
     t0 = time.time()
-    task = Task.from_dict({**spec["task"], **spec.get("fidelity", {})})
-    genotype = parse_genotype_obj(spec["genotype"])
-    dataset = _dataset(task.data, task.val_fraction, task.max_train)
-    space = _space(genotype.space, tuple(sorted((spec.get("network") or {}).items())))
+    task = spec.make_task()
+    genotype = genotype_from_obj(spec.genotype)
+    dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
+    space = network_space(genotype.space, spec.network)
     torch.manual_seed(task.seed)
     try:
         model = space.build(genotype, num_classes=dataset.num_classes, input_size=dataset.input_shape)
@@ -72,12 +49,12 @@ def train_trial(spec: dict, report=None) -> dict:
         result = train_and_evaluate(model, dataset, task, callback=report)
         result_d = result.to_dict()
     wall = time.time() - t0
-    cpus, gpus = float(spec.get("cpus", 1.0)), float(spec.get("gpus", 0.0))
+    cpus, gpus = float(spec.cpus), float(spec.gpus)
     weights = None
-    if model is not None and spec.get("keep_weights") and result_d["status"] == "ok" and spec.get("run_dir"):
-        run_dir = Path(spec["run_dir"])
+    if model is not None and spec.keep_weights and result_d["status"] == "ok" and spec.run_dir:
+        run_dir = Path(spec.run_dir)
         if run_dir.is_dir():  # on a multi-node cluster without shared storage, weights stay behind
-            rel = Path("trials") / spec["trial_id"] / "weights.pt"
+            rel = Path("trials") / spec.trial_id / "weights.pt"
             (run_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             tmp = run_dir / rel.with_suffix(".tmp")
             torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
@@ -87,5 +64,5 @@ def train_trial(spec: dict, report=None) -> dict:
         "status": result_d["status"], "reason": result_d.get("reason"), "metrics": result_d.get("metrics") or {},
         "wall_seconds": wall, "device_seconds": trial_device_seconds(wall, cpus, gpus),
         "cpus": cpus, "gpus": gpus, "worker": f"{socket.gethostname()}:{os.getpid()}", "weights": weights,
-        "build": build_record(spec.get("network"), dataset, task.data),
+        "build": build_record(spec.network, dataset, task.data),
     }

@@ -17,7 +17,7 @@ from pathlib import PurePath
 from ..errors import NasxError
 from ..genotype import Genotype
 from .ops import emit_op
-from .safety import MAX_CHANNELS, bounded_int, identifier, op_name
+from .safety import MAX_CHANNELS, bounded_int, identifier, op_name, safe_text
 
 
 @dataclass
@@ -70,6 +70,28 @@ def _needs(codes) -> list[tuple[str, str]]:
     return list(dict.fromkeys(n for code in codes for n in code.needs))
 
 
+_OPS_TABLE = '''_OPS = {{
+{entries}
+}}
+
+
+def make_op(name: str, c: int, stride: int) -> nn.Module:
+    """The ops this architecture uses, spelled out (the engine looks them up in its registry)."""
+    return _OPS[(name, stride)](c)
+'''
+
+
+def _op_table(ops, strides) -> tuple[list, list[str]]:
+    """The emitted code of each (op, stride) and its `_OPS` table line, for `make_op(name, c, stride)`."""
+    codes, entries = [], []
+    for op in ops:
+        for stride in strides:
+            code = emit_op(op_name(op), stride)
+            codes.append(code)
+            entries.append(f"    ({op!r}, {stride}): lambda c: {code.expr},")
+    return codes, entries
+
+
 # ---------------------------------------------------------------- cells (NASNet / PNAS)
 
 @register_space_emitter("cells")
@@ -83,30 +105,17 @@ def emit_cells(space, genotype: Genotype) -> Generated:
 
     s = space.settings.as_dict()
     for key, high in (("channels", MAX_CHANNELS), ("stages", 6), ("cells_per_stage", 64), ("cells", 1000),
-                      ("stem_multiplier", 16)):
-        bounded_int(s[key], key, 0 if key == "cells" else 1, high)
+                      ("stem_multiplier", 16), ("stem_channels", MAX_CHANNELS)):
+        bounded_int(s[key], key, 0 if key in ("cells", "stem_channels") else 1, high)
     if s["skeleton"] not in SKELETONS or not isinstance(s["auxiliary"], bool):
         raise NasxError(f"cannot export: skeleton {s['skeleton']!r} / auxiliary {s['auxiliary']!r} out of range")
     d = genotype.data
     used = sorted({op_name(b[k]) for cell in ("normal", "reduce") for b in d.get(cell, []) for k in (1, 3)})
-    codes, entries = [], []
-    for op in used:
-        for stride in (1, 2):
-            code = emit_op(op, stride)
-            codes.append(code)
-            entries.append(f"    ({op!r}, {stride}): lambda c: {code.expr},")
+    codes, entries = _op_table(used, strides=(1, 2))
     name = class_name(space.name, genotype, "Net")
     genotype_text = literal(json.dumps(d, sort_keys=True))
     settings_text = literal(json.dumps(s, sort_keys=True))
-    code = f'''_OPS = {{
-{chr(10).join(entries)}
-}}
-
-
-def make_op(name: str, c: int, stride: int) -> nn.Module:
-    """The ops this architecture uses, spelled out (the engine looks them up in its registry)."""
-    return _OPS[(name, stride)](c)
-
+    code = f'''{_OPS_TABLE.format(entries=chr(10).join(entries))}
 
 class {name}(CellNetwork):
     """A cell network found by nasx: `cell_network` applied to the genotype and settings below."""
@@ -130,58 +139,31 @@ class {name}(CellNetwork):
 
 @register_space_emitter("nb201")
 def emit_nb201(space, genotype: Genotype) -> Generated:
+    """The engine's own builder (`nasx.spaces.nb201_network`), vendored, with the parsed cell as a
+    literal and a `make_op` that spells out each op the cell uses."""
     from ..spaces.nb201 import parse_arch
 
     s = space.settings
     nodes = parse_arch(genotype.data["arch"], s.nodes, s.ops)
     c = _channels(s)
     per_stage = bounded_int(s.cells_per_stage, "cells_per_stage", 1, 64)
-    name = class_name(space.name, genotype)
-    codes, op_lines, fwd = [], [], []
     for j, node in enumerate(nodes, start=1):
-        terms = []
-        for op, i in node:
+        for _, i in node:
             bounded_int(i, "edge source", 0, j - 1)
-            code = emit_op(op_name(op), 1)
-            codes.append(code)
-            op_lines.append(f"            {code.expr},  # node {i} -> node {j}: {op}")
-            terms.append(f"self.edges[{len(op_lines) - 1}]({'x' if i == 0 else f'n{i}'})")
-        fwd.append(f"        n{j} = {' + '.join(terms)}")
-    code = f'''class Cell(nn.Module):
-    """The searched cell: node j sums its edges' ops over earlier nodes; the last node is the output."""
+    codes, entries = _op_table(sorted({op_name(op) for node in nodes for op, _ in node}), strides=(1,))
+    name = class_name(space.name, genotype)
+    cell = [[[op_name(op), i] for op, i in node] for node in nodes]
+    code = f'''{_OPS_TABLE.format(entries=chr(10).join(entries))}
 
-    def __init__(self, c: int):
-        super().__init__()
-        self.edges = nn.ModuleList([
-{chr(10).join(op_lines)}
-        ])
+class {name}(NB201Network):
+    """NAS-Bench-201 network, {c} channels, 3 stages of {per_stage} cells, each the cell
+    {safe_text(genotype.data["arch"])}
+    (`NODES[j-1]` lists node j's edges as [op, source node])."""
 
-    def forward(self, x):
-{chr(10).join(fwd)}
-        return n{len(nodes)}
-
-
-class {name}(nn.Module):
-    """NAS-Bench-201 network: stem, 3 stages of {per_stage} cells with residual reductions, classifier."""
+    NODES = {cell!r}
 
     def __init__(self, num_classes: int = NUM_CLASSES, in_channels: int = IN_CHANNELS):
-        super().__init__()
-        c = {c}
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
-        layers = []
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(Cell(c) for _ in range({per_stage}))
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
-
-    def forward(self, x):
-        x = self.lastact(self.cells(self.stem(x)))
-        return self.classifier(torch.flatten(self.pool(x), 1))
+        super().__init__(self.NODES, {c}, {per_stage}, num_classes, in_channels, make_op)
 '''
-    needs = _needs(codes) + [("nasx.spaces.nb201", "ResidualReduction")]
+    needs = [("nasx.spaces.nb201_network", "NB201Network")] + _needs(codes)
     return Generated(name, code, list(dict.fromkeys(needs)))

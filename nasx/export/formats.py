@@ -83,7 +83,7 @@ def write_pt2(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
                  and n.name not in loaded.graph_signature.inputs_to_parameters
                  and n.name not in loaded.graph_signature.inputs_to_buffers)
     if not _is_symbolic(shape[0]):
-        raise NasxError("--format pt2: torch.export fixed the batch size")
+        raise NasxError("format pt2: torch.export fixed the batch size", keys=("format",))
     module = loaded.module()
 
     def run(xb):
@@ -97,7 +97,8 @@ def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
     try:
         import onnxruntime as ort
     except ImportError:
-        raise NasxError("--format onnx needs onnx, onnxscript and onnxruntime: pip install 'nasx[onnx]'") from None
+        raise NasxError("format onnx needs onnx, onnxscript and onnxruntime: pip install 'nasx[onnx]'",
+                        keys=("format",)) from None
 
     def export_one(spec):
         torch.onnx.export(model, (x,), str(path), input_names=["input"], output_names=["logits"],
@@ -106,7 +107,7 @@ def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     shape = session.get_inputs()[0].shape  # ints for fixed dimensions, names for dynamic ones
     if isinstance(shape[0], int):
-        raise NasxError("--format onnx: the exporter fixed the batch size")
+        raise NasxError("format onnx: the exporter fixed the batch size", keys=("format",))
 
     def run(xb):
         return torch.from_numpy(session.run(None, {"input": xb.numpy()})[0])
@@ -157,7 +158,7 @@ def write_format(name: str, model: nn.Module, input_size, folder: Path) -> Forma
         raise
     except Exception as exc:  # noqa: BLE001 - exporter failures become one line
         msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise NasxError(f"--format {name} failed: {type(exc).__name__}: {msg}") from None
+        raise NasxError(f"format {name} failed: {type(exc).__name__}: {msg}", keys=("format",)) from None
     if not diff <= fmt.tolerance:
-        raise NasxError(f"--format {name}: the exported file differs from the engine by {diff:.3g}")
+        raise NasxError(f"format {name}: the exported file differs from the engine by {diff:.3g}", keys=("format",))
     return FormatReport(fmt.filename, diff, CHECK_BATCHES, written.spatial)

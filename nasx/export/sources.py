@@ -18,8 +18,9 @@ from torch import nn
 from ..errors import NasxError
 from ..genotype import Genotype
 from ..measure import count_macs, count_params
+from ..spaces import genotype_from_obj, read_genotype
 from .codegen import Generated, generate
-from .safety import check_input_size, check_num_classes, read_genotype_file
+from .safety import check_input_size, check_num_classes
 
 DEFAULT_INPUT_SIZE = (3, 32, 32)
 DEFAULT_NUM_CLASSES = 10
@@ -144,14 +145,13 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
     `network:` does; by default those recorded by `nasx train` beside `weights` (metrics.json)."""
     from ..spaces import get_space
 
-    g = read_genotype_file(path, space)
+    g = read_genotype(path, space)
     sp = get_space(space) if space else get_space(g.space)
     trained = _sibling(Path(weights)) if weights else {}
     if trained.get("hash") == g.hash:  # `nasx train` output: rebuild it as it was trained (ops version)
-        from ..genotype import parse_genotype_obj
         from ..runs import as_trained
 
-        g = parse_genotype_obj({"space": g.space, **as_trained(g.data, trained.get("build") or {})})
+        g = genotype_from_obj({"space": g.space, **as_trained(g.data, trained.get("build") or {})})
     if network is None and weights:
         recorded = (_sibling(Path(weights)).get("build") or {}).get("network")
         network = recorded if isinstance(recorded, dict) else None

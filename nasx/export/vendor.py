@@ -132,7 +132,7 @@ class Vendor:
 
     def add(self, module: str, name: str) -> None:
         """Vendor `module.name` and, transitively, everything it reads."""
-        work = [(module, name)]
+        work = [(self._defining_module(module, name), name)]
         while work:
             mod_name, n = work.pop()
             mod = self.module(mod_name)
@@ -158,10 +158,21 @@ class Vendor:
                     target, orig = mod.local_imports[ref]
                     if orig != ref:
                         raise NasxError(f"cannot export: {mod_name} imports {orig} as {ref}")
+                    target = self._defining_module(target, orig)
                     self._module_deps.setdefault(mod_name, set()).add(target)
                     work.append((target, orig))
                 elif ref in mod.external:
                     self._add_import(ref, mod.external[ref])
+
+    def _defining_module(self, module: str, name: str) -> str:
+        """Where `name` is defined, following package re-exports (`nasx.blocks` -> `nasx.blocks.inception`)."""
+        seen = set()
+        while name not in self.module(module).defs and name in self.module(module).local_imports:
+            if module in seen:
+                break
+            seen.add(module)
+            module, name = self.module(module).local_imports[name]
+        return module
 
     def _add_import(self, alias: str, stmt: str) -> None:
         top = stmt.split()[1].split(".")[0]

@@ -37,9 +37,9 @@ class Report:
 
 def prepare_target(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
-        raise NasxError(f"--out {out} exists and is not a folder")
+        raise NasxError(f"out {out} exists and is not a folder", keys=("out",))
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise NasxError(f"--out {out} already exists and is not empty (use --force to replace it)")
+        raise NasxError(f"out {out} already exists and is not empty (use force to replace it)", keys=("out", "force"))
 
 
 def _metrics(ex: Exportable) -> dict:

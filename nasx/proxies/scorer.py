@@ -24,18 +24,19 @@ def parse_prescreen(text) -> tuple[str, int] | None:
     if text is None or text == "":
         return None
     if not isinstance(text, str) or text.count(":") != 1:
-        raise ConfigError(f"prescreen must look like PROXY:N (e.g. synflow:10), got {text!r}")
+        raise ConfigError(f"prescreen must look like PROXY:N (e.g. synflow:10), got {text!r}", keys=("prescreen",))
     name, n = text.split(":")
     try:
         get_proxy(name.strip())
     except ConfigError as exc:
-        raise ConfigError(f"prescreen {text!r}: {exc}") from None
+        raise ConfigError(f"prescreen {text!r}: {exc}", keys=("prescreen",)) from None
     try:
         count = int(n)
     except ValueError:
         count = 0
     if count < 1 or str(count) != n.strip():
-        raise ConfigError(f"prescreen {text!r}: N must be a positive whole number of candidates per proposal")
+        raise ConfigError(f"prescreen {text!r}: N must be a positive whole number of candidates per proposal",
+                          keys=("prescreen",))
     return name.strip(), count
 
 

@@ -7,6 +7,7 @@ from . import mobile_family as _mobile_family  # noqa: F401
 from . import nb201 as _nb201  # noqa: F401
 from . import resnet_family as _resnet_family  # noqa: F401
 from .base import Chooser, RandomChooser, RecordingChooser, ReplayChooser, SearchSpace, SpaceSettings
+from .genotype_io import genotype_from_obj, read_genotype
 from .registry import get_space, register_kind, space_from_settings, space_names, spaces_dir
 
 __all__ = [
@@ -17,7 +18,9 @@ __all__ = [
     "SearchSpace",
     "SpaceSettings",
     "build_genotype",
+    "genotype_from_obj",
     "get_space",
+    "read_genotype",
     "register_kind",
     "space_from_settings",
     "space_names",

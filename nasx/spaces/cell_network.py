@@ -11,7 +11,10 @@ inputs with ReLU-Conv1x1-BN (FactorizedReduce for the older one after a reductio
 to ops that read the cell inputs when it reduces, and concatenates the states its concat list names.
 Skeletons: `cifar` (3x3 conv stem to stem_multiplier*C channels, both cell inputs = stem) and
 `imagenet` (DARTS NetworkImageNet: stem0 = conv3x3 s2 (C/2) BN ReLU conv3x3 s2 (C) BN, stem1 =
-ReLU conv3x3 s2 (C) BN; the first cell sees a "reduction" before it). The optional auxiliary head
+ReLU conv3x3 s2 (C) BN; the first cell sees a "reduction" before it) and `nasnet` (the ImageNet
+skeleton of NASNet / AmoebaNet / PNASNet, TF-slim `nasnet.py` `_imagenet_stem`: conv0 3x3 stride 2
+without padding to `stem_channels` (32) + BN, then two *reduction cells* as stem cells at C/4 and
+C/2 channels, then the L cells; a ReLU before the global pooling). The optional auxiliary head
 reads the last reduction cell's output (cell 2L//3 with three stages) in training mode only.
 Drop-path (`drop_path_prob`, set by the trainer per epoch) zeroes whole op outputs per sample in
 training, never on identity ops (DARTS `utils.drop_path`).
@@ -24,7 +27,8 @@ from torch import nn
 
 from ..ops import FactorizedReduce, ReLUConvBN
 
-SKELETONS = ("cifar", "imagenet")
+SKELETONS = ("cifar", "imagenet", "nasnet")
+NASNET_STEM_CHANNELS = 32  # NASNet-A mobile's conv0 (large: 96 = 32 x its stem multiplier 3)
 
 
 def cell_layout(stages: int, cells_per_stage: int, cells: int = 0) -> list[bool]:
@@ -109,7 +113,20 @@ class CellNetwork(nn.Module):
         layout = cell_layout(int(settings["stages"]), int(settings["cells_per_stage"]), int(settings.get("cells", 0)))
         in_channels, side = int(input_size[0]), int(min(input_size[1:]))
         self.drop_path_prob = 0.0
-        if skeleton == "imagenet":
+        self.final_relu = skeleton == "nasnet"
+        self.stem_cells = nn.ModuleList()
+        if skeleton == "nasnet":
+            c_stem = int(settings.get("stem_channels") or NASNET_STEM_CHANNELS)
+            self.stem = nn.Sequential(nn.Conv2d(in_channels, c_stem, 3, stride=2, padding=0, bias=False),
+                                      nn.BatchNorm2d(c_stem))
+            side = (side - 3) // 2 + 1
+            c_pp, c_p, reduction_prev = c_stem, c_stem, False
+            for scale in (4, 2):  # stem cell 0 reads conv0 twice (NASNet: prev_layer None -> the input)
+                side = _side_after(side, 1)
+                cell = Cell(reduce, reduce_concat, c_pp, c_p, max(1, c // scale), True, reduction_prev, make_op)
+                self.stem_cells.append(cell)
+                c_pp, c_p, reduction_prev = c_p, cell.c_out, True
+        elif skeleton == "imagenet":
             self.stem0 = nn.Sequential(
                 nn.Conv2d(in_channels, c // 2, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c // 2),
                 nn.ReLU(inplace=False), nn.Conv2d(c // 2, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c))
@@ -143,11 +160,15 @@ class CellNetwork(nn.Module):
             s1 = self.stem1(s0)
         else:
             s0 = s1 = self.stem(x)
+        for cell in self.stem_cells:
+            s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
         aux = None
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
             if i == self.aux_at and self.training:
                 aux = self.auxiliary_head(s1)
+        if self.final_relu:
+            s1 = torch.relu(s1)
         logits = self.classifier(torch.flatten(self.pool(s1), 1))
         return (logits, aux) if aux is not None else logits
 

@@ -10,7 +10,7 @@ Optional `normal_concat` / `reduce_concat` name the states a cell's output conca
 and AmoebaNet-A use a subset); when a list equals the default (all blocks) it is dropped, so the
 canonical form and the hash of every genotype without one are unchanged.
 
-Network (`cell_network.py`, shared with exported code): a `cifar` or `imagenet` skeleton, L cells
+Network (`cell_network.py`, shared with exported code): a `cifar`, `imagenet` or `nasnet` skeleton, L cells
 (`cells`, or `stages` x `cells_per_stage` normal cells with a reduction cell between stages) with
 reductions at k*L//stages, global average pooling, a linear classifier, and optionally the
 auxiliary head (`auxiliary: true`).
@@ -41,7 +41,8 @@ class CellSettings(SpaceSettings):
     stem_multiplier: int = 3
     separate_reduction: bool = True
     cells: int = 0  # total cells L incl. reductions (DARTS --layers); 0: stages x cells_per_stage + stages - 1
-    skeleton: str = "cifar"  # "cifar" (3x3 stem) or "imagenet" (DARTS's stride-8 stem)
+    skeleton: str = "cifar"  # "cifar" (3x3 stem), "imagenet" (DARTS's stride-8 stem), "nasnet" (stem cells)
+    stem_channels: int = 0  # nasnet skeleton's conv0 width; 0: NASNet-A mobile's 32
     auxiliary: bool = False  # auxiliary head on the last reduction cell (training mode only)
 
     def check(self, where):
@@ -56,6 +57,7 @@ class CellSettings(SpaceSettings):
         if not isinstance(self.separate_reduction, bool):
             raise SpaceError(f"{where}: separate_reduction must be true or false")
         positive_int(self.cells, "cells", where, 0, 1000)
+        positive_int(self.stem_channels, "stem_channels", where, 0, 4096)
         if self.skeleton not in SKELETONS:
             raise SpaceError(f"{where}: skeleton must be one of {', '.join(SKELETONS)}, got {self.skeleton!r}")
         if not isinstance(self.auxiliary, bool):
@@ -69,14 +71,15 @@ class CellSettings(SpaceSettings):
         """The plain values the network builder reads (also embedded in exported code)."""
         return {"channels": self.channels, "stages": self.stages, "cells_per_stage": self.cells_per_stage,
                 "cells": self.cells, "stem_multiplier": self.stem_multiplier, "skeleton": self.skeleton,
-                "auxiliary": self.auxiliary}
+                "auxiliary": self.auxiliary, "stem_channels": self.stem_channels}
 
 
 @register_kind("cells")
 class CellSpace(SearchSpace):
     kind = "cells"
     settings_cls = CellSettings
-    network_keys = ("channels", "cells_per_stage", "stages", "stem_multiplier", "cells", "skeleton", "auxiliary")
+    network_keys = ("channels", "cells_per_stage", "stages", "stem_multiplier", "cells", "skeleton", "auxiliary",
+                    "stem_channels")
 
     @property
     def cell_names(self) -> list[str]:

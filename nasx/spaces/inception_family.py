@@ -1,7 +1,7 @@
 """The Inception family space: three stages of Inception modules between reductions (GoogLeNet, BN-Inception).
 
 GoogLeNet and Inception v2 (BN-Inception) are genotypes of this space (the YAML's `seeds`), and
-`build` writes every module as the zoo's data (`nasx.zoo.inception.Mix`, built by its `build_step`)
+`build` writes every module as data (`nasx.blocks.Mix`, built by `build_step`, as the zoo does)
 after the zoo's BN-Inception stem: same inference parameters and MACs as `nasx zoo` (the
 training-only auxiliary heads are not built for candidates).
 
@@ -26,10 +26,9 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..blocks import V2_STEM, Mix, build_step, gap_head, is_small, same
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..zoo._common import gap_head, is_small
-from ..zoo.inception import V2_STEM, Mix, build_step, same
 from .base import Chooser, SearchSpace
 from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind

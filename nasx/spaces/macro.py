@@ -1,5 +1,7 @@
 """The ENAS macro space (Pham et al. 2018): a chain of L layers, each picking an op and its skips.
 
+The network is `macro_network.py` (shared with the supernet and with exported code).
+
 Layer i reads layer i-1 (the stem for i = 0), applies its op, adds the outputs of the earlier
 layers it skips from, and batch-normalizes the sum. After the layers listed in `reduce_after` every
 earlier output is halved in resolution (factorized reduce) and the channels double, so skips can
@@ -11,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
 from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import FactorizedReduce, create_op, has_op, op_allowed
+from ..ops import create_op, has_op, op_allowed
 from .base import Chooser, SearchSpace, SpaceSettings, positive_int
+from .macro_network import MacroNetwork
 from .registry import register_kind
 
 
@@ -50,69 +52,8 @@ class MacroSettings(SpaceSettings):
         return sorted({n // 3 - 1, 2 * n // 3 - 1} - {-1, n - 1})
 
 
-class MacroReductions(nn.ModuleList):
-    """One factorized reduce per earlier layer output at each reduction point: `[point][layer]`."""
-
-    def __init__(self, s: MacroSettings):
-        super().__init__()
-        c = s.channels
-        for i in s.reductions():
-            self.append(nn.ModuleList(FactorizedReduce(c, 2 * c) for _ in range(i + 1)))
-            c *= 2
-
-    def widths(self, s: MacroSettings) -> list[int]:
-        """Channels of each layer (they double after every reduction)."""
-        c, out, points = s.channels, [], set(s.reductions())
-        for i in range(s.layers):
-            out.append(c)
-            if i in points:
-                c *= 2
-        return out
-
-
-def macro_forward(net: nn.Module, x: torch.Tensor, layer_fn) -> torch.Tensor:
-    """The chain shared by the standalone network and the supernet: `layer_fn(i, h, outs) -> out_i`."""
-    h = net.stem(x)
-    outs: list[torch.Tensor] = []
-    points = net.points
-    for i in range(len(net.layers)):
-        h = layer_fn(i, h, outs)
-        outs.append(h)
-        if i in points:
-            red = net.reductions[points[i]]
-            outs = [red[j](o) for j, o in enumerate(outs)]
-            h = outs[-1]
-    return net.classifier(torch.flatten(net.pool(h), 1))
-
-
-class MacroLayer(nn.Module):
-    def __init__(self, op: str, skips: list[int], c: int):
-        super().__init__()
-        self.op = create_op(op, c, c, 1)
-        self.bn = nn.BatchNorm2d(c)
-        self.skips = list(skips)
-
-    def forward(self, h, outs):
-        y = self.op(h)
-        for j in self.skips:
-            y = y + outs[j]
-        return self.bn(y)
-
-
-class MacroNetwork(nn.Module):
-    def __init__(self, layers: list, s: MacroSettings, num_classes: int, in_channels: int):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(s.channels))
-        self.reductions = MacroReductions(s)
-        widths = self.reductions.widths(s)
-        self.points = {i: k for k, i in enumerate(s.reductions())}
-        self.layers = nn.ModuleList(MacroLayer(op, skips, widths[i]) for i, (op, skips) in enumerate(layers))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(widths[-1], num_classes)
-
-    def forward(self, x):
-        return macro_forward(self, x, lambda i, h, outs: self.layers[i](h, outs))
+def _make_op(name: str, c: int, stride: int) -> nn.Module:
+    return create_op(name, c, c, stride)
 
 
 @register_kind("macro")
@@ -167,6 +108,7 @@ class MacroSpace(SearchSpace):
         return len(self.settings.ops) ** n * 2 ** ((n - 1) * (n - 2) // 2)
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        return MacroNetwork(genotype.data["layers"], self.settings, num_classes, input_size[0])
+        s = self.settings
+        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op)
 
 

@@ -32,11 +32,18 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import nn
 
-from ..blocks import conv_bn_relu
+from ..blocks import (
+    InvertedResidual,
+    ShuffleV1Unit,
+    ShuffleV2Unit,
+    bn_relu6,
+    conv_bn_relu,
+    gap_head,
+    is_small,
+    make_divisible,
+    shuffle_stem,
+)
 from ..genotype import Genotype
-from ..zoo._common import gap_head, is_small, make_divisible
-from ..zoo.mobilenet import InvertedResidual, _bn_relu6
-from ..zoo.shufflenet import ShuffleV1Unit, ShuffleV2Unit, _stem
 from .base import Chooser, SearchSpace
 from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind
@@ -61,7 +68,7 @@ KEYS = tuple(OPTIONS) + ("stages",)
 
 
 def _dw(c: int, k: int, stride: int, relu6: bool = False) -> nn.Sequential:
-    return _bn_relu6(c, c, k, stride, c) if relu6 else conv_bn_relu(c, c, k, stride, groups=c, relu=False)
+    return bn_relu6(c, c, k, stride, c) if relu6 else conv_bn_relu(c, c, k, stride, groups=c, relu=False)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def _shuffle_v2(c_in, c_out, stride, k, t, g, first):
 def _plain_stem(relu6):
     def stem(c_in, width, size):
         stride = 1 if is_small(size) else 2
-        return [_bn_relu6(c_in, width, 3, stride) if relu6 else conv_bn_relu(c_in, width, 3, stride)]
+        return [bn_relu6(c_in, width, 3, stride) if relu6 else conv_bn_relu(c_in, width, 3, stride)]
     return stem
 
 
@@ -114,9 +121,9 @@ UNITS = {
     "separable": Unit(lambda c, g: max(1, int(c)), _plain_stem(False), _separable),
     "inverted": Unit(lambda c, g: make_divisible(c), _plain_stem(True), _inverted, relu6=True, dropout=0.2),
     "shuffle_v1": Unit(lambda c, g: max(4 * g, round(c / (4 * g)) * 4 * g),
-                       lambda c_in, w, size: _stem(c_in, size, w), _shuffle_v1, stem_scales=False),
+                       lambda c_in, w, size: shuffle_stem(c_in, size, w), _shuffle_v1, stem_scales=False),
     "shuffle_v2": Unit(lambda c, g: max(2, round(c / 2) * 2),
-                       lambda c_in, w, size: _stem(c_in, size, w), _shuffle_v2, stem_scales=False),
+                       lambda c_in, w, size: shuffle_stem(c_in, size, w), _shuffle_v2, stem_scales=False),
 }
 
 
@@ -214,6 +221,6 @@ def mobile_network(d: dict, num_classes: int, input_size: tuple, width_scale: fl
     if d["last"]:
         last = make_divisible(d["last"] * max(1.0, d["width_mult"])) if unit.relu6 else d["last"]
         last = scale_channels(last, width_scale)
-        layers.append(_bn_relu6(c, last, 1) if unit.relu6 else conv_bn_relu(c, last, 1))
+        layers.append(bn_relu6(c, last, 1) if unit.relu6 else conv_bn_relu(c, last, 1))
         c = last
     return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes, unit.dropout))

@@ -3,9 +3,10 @@
 A cell has 4 nodes; node j (1..3) sums `op(node i)` over its incoming edges i < j, and node 3 is
 the output: 6 edges, 5 ops, 15,625 cells. The genotype description is the benchmark's own string,
 `{"arch": "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|...~1|...~2|"}`, which
-parses and prints back identically. The network follows the benchmark's: a 3x3 conv stem at 16
-channels, 3 stages of N=5 cells with residual reduction blocks between them, BN-ReLU, global
-pooling, a linear classifier; its parameter counts match the table's `params_m`.
+parses and prints back identically. The network (`nb201_network.py`, shared with exported code)
+follows the benchmark's: a 3x3 conv stem at 16 channels, 3 stages of N=5 cells with residual
+reduction blocks between them, BN-ReLU, global pooling, a linear classifier; its parameter counts
+match the table's `params_m`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import torch
 from torch import nn
 
 from ..errors import GenotypeError
 from ..genotype import Genotype
-from ..ops import ReLUConvBN, create_op
+from ..ops import create_op
 from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
+from .nb201_network import NB201Network
 from .registry import register_kind
 
 _EDGE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
@@ -72,62 +73,8 @@ def format_arch(nodes: list[list[tuple[str, int]]]) -> str:
     return "+".join("|" + "|".join(f"{op}~{i}" for op, i in node) + "|" for node in nodes)
 
 
-class NB201Cell(nn.Module):
-    def __init__(self, nodes, c):
-        super().__init__()
-        self.edges = nn.ModuleList()
-        self.index = []
-        for j, node in enumerate(nodes, start=1):
-            for op, i in node:
-                self.index.append((j, i))
-                self.edges.append(create_op(op, c, c, 1))
-
-    def forward(self, x):
-        states = [x]
-        k = 0
-        while len(states) <= max(j for j, _ in self.index):
-            j = len(states)
-            acc = None
-            while k < len(self.index) and self.index[k][0] == j:
-                y = self.edges[k](states[self.index[k][1]])
-                acc = y if acc is None else acc + y
-                k += 1
-            states.append(acc)
-        return states[-1]
-
-
-class ResidualReduction(nn.Module):
-    """NAS-Bench-201's reduction: ReLU-Conv-BN 3x3/2 -> ReLU-Conv-BN 3x3, plus avgpool+1x1 shortcut."""
-
-    def __init__(self, c_in, c_out):
-        super().__init__()
-        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2, 1)
-        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1, 1)
-        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2, 0), nn.Conv2d(c_in, c_out, 1, bias=False))
-
-    def forward(self, x):
-        return self.downsample(x) + self.conv_b(self.conv_a(x))
-
-
-class NB201Network(nn.Module):
-    def __init__(self, nodes, s: NB201Settings, num_classes: int, in_channels: int):
-        super().__init__()
-        c = s.channels
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
-        layers = []
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(NB201Cell(nodes, c) for _ in range(s.cells_per_stage))
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(inplace=True))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
-
-    def forward(self, x):
-        x = self.lastact(self.cells(self.stem(x)))
-        return self.classifier(torch.flatten(self.pool(x), 1))
+def _make_op(name: str, c: int, stride: int) -> nn.Module:
+    return create_op(name, c, c, stride)
 
 
 @register_kind("nb201")
@@ -164,4 +111,5 @@ class NB201Space(SearchSpace):
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
         nodes = parse_arch(genotype.data["arch"], self.settings.nodes, self.settings.ops)
-        return NB201Network(nodes, self.settings, num_classes, input_size[0])
+        s = self.settings
+        return NB201Network(nodes, s.channels, s.cells_per_stage, num_classes, input_size[0], _make_op)

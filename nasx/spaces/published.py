@@ -3,8 +3,21 @@
 Genotypes are transcribed from the authors' reference code, in DARTS's notation (each block is two
 (op, input) pairs; inputs 0/1 are the two cell inputs, 2+j block j; `concat` the states the output
 concatenates):
-  - NASNet-A, AmoebaNet-A, DARTS V1 / V2: quark0/darts `cnn/genotypes.py` (NASNet, AmoebaNet,
-    DARTS_V1, DARTS_V2), read for this file.
+  - NASNet-A: the authors' TF-slim `nasnet_utils.py` (NasNetANormalCell / NasNetAReductionCell:
+    `operations`, `hiddenstate_indices`, `used_hiddenstates`), read for this file. Their hidden state
+    0 is the previous cell's output (after its 1x1 conv) and 1 the one before, so 0 and 1 swap into
+    DARTS notation; the output concatenates the states `used_hiddenstates` leaves out. The blocks
+    equal quark0/darts `genotypes.py` NASNet; its concat lists do not: DARTS drops h_{i-1} from the
+    normal cell's output ([2..6] instead of [0, 2..6]) and block 1 from the reduction cell's ([4,5,6]
+    instead of [3,4,5,6]). With the authors' lists NASNet-A has its paper's 3.3M at N=6, F=32.
+  - AmoebaNet-A: quark0/darts `genotypes.py` AmoebaNet. The authors' tensorflow/tpu
+    `amoeba_net/model_specs.py` ('amoeba_net_a', the same base cell as NASNet's, read for this file)
+    is the same cell with inputs 0/1 the other way round, the blocks reordered, one max-pool input
+    changed, and a concat that keeps the input state and more blocks; transcribed with NASNet's swap it
+    builds 10-16% above the paper's sizes (3.53M at N=6 F=36 vs 3.2M; 5.73M / 645M MACs mobile vs
+    5.1M / 555M), while DARTS's transcription builds 2-3% below (3.15M, 4.98M / 576M). The paper's
+    figure could not be checked here, so the transcription closer to the paper's sizes is kept.
+  - DARTS V1 / V2: quark0/darts `cnn/genotypes.py` (DARTS_V1, DARTS_V2), read for this file.
   - PNASNet-5: chenxi116/PNASNet.pytorch `genotypes.py` (PNASNet), read for this file; the same cell
     serves as normal and reduction cell.
 Op names map onto nasx's: `skip_connect` -> `identity` (FactorizedReduce at stride 2, as DARTS;
@@ -12,8 +25,11 @@ PNASNet's reference uses a strided 1x1 ReLU-Conv-BN there), `conv_7x1_1x7` -> `c
 (both apply 1x7 then 7x1). Published figures (`figures`) are as listed in DARTS (Liu et al., ICLR
 2019) Tables 1 and 2 and the original papers, quoted from memory: see benchmarks/README.md for the
 side-by-side comparison with what nasx builds.
-The ENAS micro cell is not here: its cell output (loose ends concatenated, then a 1x1 conv) is not
-a cell of this space (issue #16 adds the ENAS micro space).
+  - ENAS: melodyguan/enas `scripts/cifar10_micro_final.sh` (`fixed_arc`, 5 nodes of
+    [x_id, x_op, y_id, y_op], ops 0 sep 3x3, 1 sep 5x5, 2 avg 3x3, 3 max 3x3, 4 identity) read for
+    this file; the fixed-arc network (`micro_child.py` `_fixed_layer` / `_fixed_combine`) concatenates
+    the nodes no other node reads (loose ends), which is the concat list here. The 1x1 conv after the
+    concatenation exists only in the search-phase cell (`_enas_layer`), not in the final model.
 """
 
 from __future__ import annotations
@@ -62,16 +78,16 @@ def _register(cell: PublishedCell) -> None:
 
 _register(PublishedCell(
     "nasnet_a", "NASNet-A", "Zoph, Vasudevan, Shlens, Le. Learning Transferable Architectures for Scalable "
-    "Image Recognition. CVPR 2018", "quark0/darts cnn/genotypes.py NASNet",
+    "Image Recognition. CVPR 2018", "tensorflow/models research/slim/nets/nasnet/nasnet_utils.py NasNetA*Cell",
     normal=(("sep_conv_5x5", 1), ("sep_conv_3x3", 0), ("sep_conv_5x5", 0), ("sep_conv_3x3", 0),
             ("avg_pool_3x3", 1), ("skip_connect", 0), ("avg_pool_3x3", 0), ("avg_pool_3x3", 0),
             ("sep_conv_3x3", 1), ("skip_connect", 1)),
-    normal_concat=(2, 3, 4, 5, 6),
+    normal_concat=(0, 2, 3, 4, 5, 6),
     reduce=(("sep_conv_5x5", 1), ("sep_conv_7x7", 0), ("max_pool_3x3", 1), ("sep_conv_7x7", 0),
             ("avg_pool_3x3", 1), ("sep_conv_5x5", 0), ("skip_connect", 3), ("avg_pool_3x3", 2),
             ("sep_conv_3x3", 2), ("max_pool_3x3", 1)),
-    reduce_concat=(4, 5, 6),
-    figures={"cifar10": {"params_m": 3.3, "test_err": 2.65, "note": "NASNet-A + cutout (6 @ 768)"},
+    reduce_concat=(3, 4, 5, 6),
+    figures={"cifar10": {"params_m": 3.3, "test_err": 2.65, "note": "NASNet-A + cutout (6 @ 768: N=6, F=32)"},
              "imagenet_mobile": {"params_m": 5.3, "macs_m": 564, "top1_err": 26.0, "note": "N=4, F=44"},
              "imagenet_large": {"params_m": 88.9, "macs_m": 23800, "top1_err": 17.3, "note": "N=6, F=168, 331x331"}}))
 
@@ -123,6 +139,24 @@ _register(PublishedCell(
     figures={"cifar10": {"params_m": 3.3, "params_exact": 3349342, "test_err": 2.76,
                          "note": "+-0.09, C=36, 20 cells; params_exact: the reference code's logged count"},
              "imagenet_mobile": {"params_m": 4.7, "macs_m": 574, "top1_err": 26.7, "note": "C=48, 14 cells"}}))
+
+
+_register(PublishedCell(
+    "enas", "ENAS (micro)", "Pham, Guan, Zoph, Le, Dean. Efficient Neural Architecture Search via Parameter "
+    "Sharing. ICML 2018", "melodyguan/enas scripts/cifar10_micro_final.sh fixed_arc",
+    # normal "0 2 0 0 | 0 4 0 1 | 0 4 1 1 | 1 0 0 1 | 0 2 1 1": inputs 0 and 1 read, loose ends 2-6
+    normal=(("avg_pool_3x3", 0), ("sep_conv_3x3", 0), ("skip_connect", 0), ("sep_conv_5x5", 0),
+            ("skip_connect", 0), ("sep_conv_5x5", 1), ("sep_conv_3x3", 1), ("sep_conv_5x5", 0),
+            ("avg_pool_3x3", 0), ("sep_conv_5x5", 1)),
+    normal_concat=(2, 3, 4, 5, 6),
+    # reduce "1 0 1 0 | 0 3 0 2 | 1 1 3 1 | 1 0 0 4 | 0 3 1 1": node 3 is read by node 4, loose ends 2,4,5,6
+    reduce=(("sep_conv_3x3", 1), ("sep_conv_3x3", 1), ("max_pool_3x3", 0), ("avg_pool_3x3", 0),
+            ("sep_conv_5x5", 1), ("sep_conv_5x5", 3), ("sep_conv_3x3", 1), ("skip_connect", 0),
+            ("max_pool_3x3", 0), ("sep_conv_5x5", 1)),
+    reduce_concat=(2, 4, 5, 6),
+    figures={"cifar10": {"params_m": 4.6, "test_err": 2.89,
+                         "note": "with cutout; the final script's settings: 36 filters, 15 normal + 2 reduction "
+                                 "cells, 630 epochs"}}))
 
 
 def published_names() -> list[str]:

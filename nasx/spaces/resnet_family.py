@@ -29,11 +29,17 @@ import math
 
 from torch import nn
 
-from ..blocks import BasicBlock, Bottleneck, conv_bn_relu
+from ..blocks import (
+    BasicBlock,
+    Bottleneck,
+    BottleneckV1,
+    PyramidBlock,
+    ShortcutA,
+    conv_bn_relu,
+    gap_head,
+    imagenet_stem,
+)
 from ..genotype import Genotype
-from ..zoo._common import gap_head
-from ..zoo.pyramidnet import PyramidBlock
-from ..zoo.resnet import BottleneckV1, ShortcutA, imagenet_stem
 from .base import Chooser, SearchSpace
 from .family import FamilySettings, check_keys, check_list, check_option, scale_channels
 from .registry import register_kind

@@ -1,7 +1,7 @@
 """CNN visualization as in Zeiler & Fergus (2013): top-k activations projected by a deconvnet.
 
     from nasx.visualize import visualize
-    vis = visualize(trained_net, dataset.x_val, "features.3", "vis/", top=9, channels="0,1,2")
+    vis = visualize(trained_net, dataset.x_val, "features.3", "vis/", top=9, channels=[0, 1, 2])
     vis.method   # "deconvnet", or "guided-backprop"/"gradient" where the path has no exact inverse
 """
 

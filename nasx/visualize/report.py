@@ -42,26 +42,24 @@ def first_conv(model: nn.Module) -> tuple[str, nn.Conv2d] | None:
     return next(((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)), None)
 
 
-def parse_channels(text: str | None, available: int, default: int = 8) -> list[int]:
-    if not text:
+def check_channels(channels: list[int] | None, available: int, default: int = 8) -> list[int]:
+    """The feature maps to show (default: the first `default`), each one the layer has."""
+    if not channels:
         return list(range(min(default, available)))
-    try:
-        channels = [int(c) for c in text.split(",") if c.strip()]
-    except ValueError:
-        raise NasxError(f"--channels must be comma-separated integers, got {text!r}") from None
     bad = [c for c in channels if not 0 <= c < available]
-    if bad or not channels:
-        raise NasxError(f"--channels {text!r}: the layer has feature maps 0..{available - 1}")
-    return channels
+    if bad:
+        raise NasxError(f"channels {','.join(map(str, bad))}: the layer has feature maps 0..{available - 1}",
+                        keys=("channels",))
+    return list(channels)
 
 
 def visualize(model: nn.Module, x: torch.Tensor, layer: str, out: str | Path, top: int = 9,
-              channels: str | list[int] | None = None) -> Visualization:
+              channels: list[int] | None = None) -> Visualization:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.eval()
     available = feature_maxima(model, layer, x[:1]).shape[1]
-    chans = channels if isinstance(channels, list) else parse_channels(channels, available)
+    chans = check_channels(channels, available)
     projections = top_projections(model, layer, x, chans, top)
     files = []
     for p in projections:

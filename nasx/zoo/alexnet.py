@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._common import fc_head, is_small, out_size
+from ..blocks import fc_head, is_small, out_size
 from .registry import register_model
 
 ALEXNET_RECIPE = {

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..blocks import InceptionModule, conv_bn_relu
-from ._common import gap_head, is_small
+from ..blocks import InceptionModule, conv_bn_relu, gap_head, is_small
 from .registry import register_model
 
 # name: (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) -- Table 1; "M" = 3x3/2 max-pool.

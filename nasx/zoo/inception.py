@@ -15,89 +15,11 @@ Counts (aux heads excluded): v3 23,834,568 (torchvision's 27,161,264 includes it
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import torch
 from torch import nn
 
-from ..blocks import conv_bn_relu
-from ._common import gap_head, is_small
+from ..blocks import V2_STEM, Mix, Res, build_step, conv_bn_relu, gap_head, is_small, same
 from .googlenet import AuxNet
 from .registry import register_model
-
-
-class Mix(NamedTuple):
-    branches: tuple
-
-
-class Res(NamedTuple):
-    branches: tuple
-    scale: float
-    relu: bool = True
-
-
-POOLS = {
-    "avg": lambda: nn.AvgPool2d(3, 1, 1, count_include_pad=False),
-    "max": lambda: nn.MaxPool2d(3, 1, 1),
-    "max2": lambda: nn.MaxPool2d(3, 2),                      # valid 3x3/2 (v3/v4/IRv2 reductions)
-    "maxc": lambda: nn.MaxPool2d(3, 2, ceil_mode=True),      # BN-Inception's ceil-mode 3x3/2
-}
-
-
-class Branches(nn.Module):
-    def __init__(self, c_in, branches):
-        super().__init__()
-        built = [build_steps(c_in, b) for b in branches]
-        self.branches = nn.ModuleList(m for m, _ in built)
-        self.c_out = sum(c for _, c in built)
-
-    def forward(self, x):
-        return torch.cat([b(x) for b in self.branches], 1)
-
-
-class ResidualBranches(nn.Module):
-    """Inception-ResNet block: branches -> linear 1x1 conv back to c_in -> x + scale * that -> ReLU."""
-
-    def __init__(self, c_in, spec: Res):
-        super().__init__()
-        self.mix = Branches(c_in, spec.branches)
-        self.up = nn.Conv2d(self.mix.c_out, c_in, 1)
-        self.scale, self.relu, self.c_out = spec.scale, nn.ReLU() if spec.relu else nn.Identity(), c_in
-
-    def forward(self, x):
-        return self.relu(x + self.scale * self.up(self.mix(x)))
-
-
-def build_step(c, step) -> tuple[nn.Module, int]:
-    if isinstance(step, str):
-        return POOLS[step](), c
-    if isinstance(step, (Mix, Res)):
-        m = Branches(c, step.branches) if isinstance(step, Mix) else ResidualBranches(c, step)
-        return m, m.c_out
-    c_out, k, *rest = step
-    stride = rest[0] if rest else 1
-    return conv_bn_relu(c, c_out, k, stride, padding=0 if rest[1:] == ["v"] else None), c_out
-
-
-def build_steps(c, steps) -> tuple[nn.Sequential, int]:
-    layers = []
-    for step in steps:
-        m, c = build_step(c, step)
-        layers.append(m)
-    return nn.Sequential(*layers), c
-
-
-def same(steps):
-    """The small-image stem: stride-1, padded version of an ImageNet stem (pools become 3/1/1)."""
-    out = []
-    for s in steps:
-        if isinstance(s, str):
-            out.append("max" if s.startswith("max") else s)
-        elif isinstance(s, Mix):
-            out.append(Mix(tuple(same(b) for b in s.branches)))
-        else:
-            out.append((s[0], s[1]))
-    return tuple(out)
 
 
 def _split(c, a=(1, 3), b=(3, 1)):
@@ -113,7 +35,6 @@ def _v2_reduce(c3r, c3, d3r, d3):
     return Mix((((c3r, 1), (c3, 3, 2)), ((d3r, 1), (d3, 3), (d3, 3, 2)), ("maxc",)))
 
 
-V2_STEM = ((64, 7, 2), "maxc", (64, 1), (192, 3), "maxc")
 V2_BODY = (
     _v2(64, 64, 64, 64, 96, "avg", 32), _v2(64, 64, 96, 64, 96, "avg", 64), _v2_reduce(128, 160, 64, 96),
     _v2(224, 64, 96, 96, 128, "avg", 128), _v2(192, 96, 128, 96, 128, "avg", 128),

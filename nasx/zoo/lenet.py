@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._common import out_size
+from ..blocks import out_size
 from .registry import register_model
 
 # C3 map j -> the S2 maps it is connected to (LeCun et al. 1998, Table I, read column by column).

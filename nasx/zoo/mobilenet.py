@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..blocks import conv_bn_relu
-from ._common import gap_head, is_small, make_divisible
+from ..blocks import InvertedResidual, bn_relu6, conv_bn_relu, gap_head, is_small, make_divisible
 from .registry import register_model
 
 V1_LAYERS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)) + ((512, 1),) * 5 + ((1024, 2), (1024, 1))
@@ -29,41 +28,20 @@ def _mobilenet_v1(num_classes, input_size, alpha=1.0):
     return nn.Sequential(nn.Sequential(*layers), gap_head(c, num_classes))
 
 
-class InvertedResidual(nn.Module):
-    """1x1 expand (x t) -> ReLU6 -> dw3x3 -> ReLU6 -> linear 1x1 project; residual when shapes match."""
-
-    def __init__(self, c_in, c_out, stride, t):
-        super().__init__()
-        hidden = c_in * t
-        layers = [] if t == 1 else [_bn_relu6(c_in, hidden, 1)]
-        layers += [_bn_relu6(hidden, hidden, 3, stride, hidden), conv_bn_relu(hidden, c_out, 1, relu=False)]
-        self.body = nn.Sequential(*layers)
-        self.residual = stride == 1 and c_in == c_out
-
-    def forward(self, x):
-        return x + self.body(x) if self.residual else self.body(x)
-
-
-def _bn_relu6(c_in, c_out, k, stride=1, groups=1):
-    block = conv_bn_relu(c_in, c_out, k, stride, groups=groups, relu=False)
-    block.append(nn.ReLU6(inplace=True))
-    return block
-
-
 V2_SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
                (6, 320, 1, 1))  # (expansion t, channels c, repeats n, first stride s), Table 2
 
 
 def _mobilenet_v2(num_classes, input_size, alpha=1.0):
     c = make_divisible(32 * alpha)
-    layers: list[nn.Module] = [_bn_relu6(input_size[0], c, 3, 1 if is_small(input_size) else 2)]
+    layers: list[nn.Module] = [bn_relu6(input_size[0], c, 3, 1 if is_small(input_size) else 2)]
     for t, width, n, s in V2_SETTINGS:
         w = make_divisible(width * alpha)
         for i in range(n):
             layers.append(InvertedResidual(c, w, s if i == 0 else 1, t))
             c = w
     last = make_divisible(1280 * max(1.0, alpha))
-    layers.append(_bn_relu6(c, last, 1))
+    layers.append(bn_relu6(c, last, 1))
     return nn.Sequential(nn.Sequential(*layers), gap_head(last, num_classes, dropout=0.2))
 
 

@@ -9,35 +9,10 @@ Native input is 32x32 so 28x28 needs no change (global pooling).
 
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
-from ._common import gap_head
+from ..blocks import PyramidBlock, gap_head
 from .registry import register_model
-
-
-def _bn_conv(c_in, c_out, k, stride=1, relu=True):
-    layers = [nn.BatchNorm2d(c_in)] + ([nn.ReLU(inplace=True)] if relu else [])
-    return layers + [nn.Conv2d(c_in, c_out, k, stride, k // 2, bias=False)]
-
-
-class PyramidBlock(nn.Module):
-    def __init__(self, c_in, planes, stride, bottleneck):
-        super().__init__()
-        if bottleneck:
-            layers = (_bn_conv(c_in, planes, 1, relu=False) + _bn_conv(planes, planes, 3, stride)
-                      + _bn_conv(planes, planes * 4, 1))
-            self.c_out = planes * 4
-        else:
-            layers = _bn_conv(c_in, planes, 3, stride, relu=False) + _bn_conv(planes, planes, 3)
-            self.c_out = planes
-        self.body = nn.Sequential(*layers, nn.BatchNorm2d(self.c_out))
-        self.pool = nn.AvgPool2d(2, 2, ceil_mode=True) if stride != 1 else nn.Identity()
-
-    def forward(self, x):
-        out = self.body(x)
-        short = self.pool(x)
-        return out + F.pad(short, (0, 0, 0, 0, 0, out.shape[1] - short.shape[1]))
 
 
 def _pyramidnet(num_classes, input_size, depth, alpha, bottleneck):

@@ -14,40 +14,18 @@ figures computed here stand.)
 
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
-from ..blocks import BasicBlock, Bottleneck, conv_bn_relu
-from ._common import gap_head, is_small
+from ..blocks import (
+    BasicBlock,
+    Bottleneck,
+    BottleneckV1,
+    ShortcutA,
+    conv_bn_relu,
+    gap_head,
+    imagenet_stem,
+)
 from .registry import register_model
-
-
-class BottleneckV1(Bottleneck):
-    """`Bottleneck` with the stride moved to the first 1x1 conv (the paper's placement)."""
-
-    def __init__(self, c_in, width, c_out, stride=1, groups=1):
-        super().__init__(c_in, width, c_out, stride, groups)
-        if stride != 1:
-            self.conv1 = conv_bn_relu(c_in, width, 1, stride)
-            self.conv2 = conv_bn_relu(width, width, 3, 1, groups=groups)
-
-
-class ShortcutA(nn.Module):
-    """Option A: identity on every other pixel, extra channels zero-padded (no parameters)."""
-
-    def __init__(self, c_in, c_out, stride):
-        super().__init__()
-        self.stride, self.pad = stride, c_out - c_in
-
-    def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
-        return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-
-
-def imagenet_stem(c_in, input_size, width=64) -> list[nn.Module]:
-    if is_small(input_size):
-        return [conv_bn_relu(c_in, width, 3)]
-    return [conv_bn_relu(c_in, width, 7, 2), nn.MaxPool2d(3, 2, 1)]
 
 
 def make_stage(block: str, c_in, planes, n, stride, groups=1, width_per_group=64, stride_in_1x1=True):

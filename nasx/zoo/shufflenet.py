@@ -11,63 +11,10 @@ channel split, 1x1-dw3x3-1x1 on one half, concat, shuffle; params equal torchvis
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ..blocks import conv_bn_relu
-from ._common import gap_head, is_small
+from ..blocks import ShuffleV1Unit, ShuffleV2Unit, conv_bn_relu, gap_head, shuffle_stem
 from .registry import register_model
-
-
-def channel_shuffle(x, groups):
-    n, c, h, w = x.shape
-    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
-
-
-class ShuffleV1Unit(nn.Module):
-    def __init__(self, c_in, c_out, groups, stride, group_first=True):
-        super().__init__()
-        self.stride, self.groups = stride, groups
-        branch_out = c_out - c_in if stride == 2 else c_out
-        mid = c_out // 4
-        self.reduce = conv_bn_relu(c_in, mid, 1, groups=groups if group_first else 1)
-        self.dw = conv_bn_relu(mid, mid, 3, stride, groups=mid, relu=False)
-        self.expand = conv_bn_relu(mid, branch_out, 1, groups=groups, relu=False)
-
-    def forward(self, x):
-        out = self.expand(self.dw(channel_shuffle(self.reduce(x), self.groups)))
-        if self.stride == 2:
-            return F.relu(torch.cat([F.avg_pool2d(x, 3, 2, 1), out], 1))
-        return F.relu(x + out)
-
-
-class ShuffleV2Unit(nn.Module):
-    def __init__(self, c_in, c_out, stride):
-        super().__init__()
-        self.stride = stride
-        half = c_out // 2
-        if stride == 2:
-            self.left = nn.Sequential(conv_bn_relu(c_in, c_in, 3, 2, groups=c_in, relu=False),
-                                      conv_bn_relu(c_in, half, 1))
-        self.right = nn.Sequential(conv_bn_relu(c_in if stride == 2 else half, half, 1),
-                                   conv_bn_relu(half, half, 3, stride, groups=half, relu=False),
-                                   conv_bn_relu(half, half, 1))
-
-    def forward(self, x):
-        if self.stride == 2:
-            out = torch.cat([self.left(x), self.right(x)], 1)
-        else:
-            a, b = x.chunk(2, dim=1)
-            out = torch.cat([a, self.right(b)], 1)
-        return channel_shuffle(out, 2)
-
-
-def _stem(c_in, input_size, width=24):
-    if is_small(input_size):
-        return [conv_bn_relu(c_in, width, 3)]
-    return [conv_bn_relu(c_in, width, 3, 2), nn.MaxPool2d(3, 2, 1)]
-
 
 V1_WIDTHS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}  # stage-2 output channels at 1x (Table 1)
 V1_ERR = {  # Table 2 top-1 error, (g, scale) -> %; 2x (g=3) from Table 5
@@ -82,7 +29,7 @@ V1_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
 def _shufflenet_v1(num_classes, input_size, groups, scale):
     step = 4 * groups
     widths = [max(step, round(V1_WIDTHS[groups] * scale * 2 ** i / step) * step) for i in range(3)]
-    layers, c = _stem(input_size[0], input_size), 24
+    layers, c = shuffle_stem(input_size[0], input_size), 24
     for i, (w, n) in enumerate(zip(widths, (4, 8, 4))):
         for j in range(n):
             layers.append(ShuffleV1Unit(c, w, groups, 2 if j == 0 else 1, group_first=bool(i or j)))
@@ -97,7 +44,7 @@ V2_ERR = {0.5: 39.7, 1.0: 30.6, 1.5: 27.4, 2.0: 25.1}  # Table 8, top-1 error
 
 def _shufflenet_v2(num_classes, input_size, scale):
     *stages, last = V2_WIDTHS[scale]
-    layers, c = _stem(input_size[0], input_size), 24
+    layers, c = shuffle_stem(input_size[0], input_size), 24
     for w, n in zip(stages, (4, 8, 4)):
         for j in range(n):
             layers.append(ShuffleV2Unit(c, w, 2 if j == 0 else 1))

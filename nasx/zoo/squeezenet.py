@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._common import is_small
+from ..blocks import is_small
 from .registry import register_model
 
 

@@ -1,4 +1,4 @@
-"""Shape arithmetic and heads shared by the family files.
+"""Shape arithmetic shared by the zoo families and the family spaces.
 
 Small-image policy: an input whose smaller side is under a family's `small` threshold (64 unless
 the family says otherwise) gets a CIFAR-style stem: the ImageNet stem's stride-2 convs and pools
@@ -8,8 +8,6 @@ are replaced by a stride-1 3x3 conv, so the body's own downsamplings act on the 
 from __future__ import annotations
 
 import math
-
-from torch import nn
 
 
 def is_small(input_size, threshold: int = 64) -> bool:
@@ -25,23 +23,6 @@ def out_size(h: int, k: int, s: int = 1, p: int = 0, ceil: bool = False) -> int:
     if n < 1:
         raise ValueError(f"a {k}x{k}/{s} window does not fit a {h}-pixel side")
     return n
-
-
-def gap_head(c_in: int, num_classes: int, dropout: float = 0.0) -> nn.Sequential:
-    """Global average pool -> (dropout) -> linear: the head of every post-2014 network here."""
-    layers: list[nn.Module] = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-    if dropout:
-        layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(c_in, num_classes))
-    return nn.Sequential(*layers)
-
-
-def fc_head(in_features: int, hidden: int, num_classes: int, dropout: float = 0.5) -> nn.Sequential:
-    """AlexNet/VGG head: flatten -> [dropout -> FC -> ReLU] x2 -> FC."""
-    return nn.Sequential(nn.Flatten(),
-                         nn.Dropout(dropout), nn.Linear(in_features, hidden), nn.ReLU(inplace=True),
-                         nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
-                         nn.Linear(hidden, num_classes))
 
 
 def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
