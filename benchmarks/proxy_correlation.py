@@ -54,8 +54,8 @@ def main() -> int:
         rv = spearman(scores, t["val_acc_12ep"][idx])
         fmt = lambda r: "-" if r is None else f"{r:.3f}"
         print(f"| {name} | {a.data + ' batch ' + str(sc.batch_size) if needs else 'none (3x32x32 ones)'} | "
-              f"{fmt(rt)} | {fmt(rv)} | {1000 * sc.seconds / sc.computed:.0f} |"
-              + ("" if ok.all() else f" ({(~ok).sum()} cells scored -inf, ranked last)"), flush=True)
+              f"{fmt(rt)} | {fmt(rv)} | {1000 * sc.seconds / sc.computed:.0f}"
+              + ("" if ok.all() else f" ({(~ok).sum()} cells -inf, ranked last)") + " |", flush=True)
     return 0
 
 
