@@ -107,6 +107,8 @@ def test_search_with_prescreen_charges_proxy_time(run_cli, tmp_path):
     assert proxy_s > 0
     spent = json.loads((run / "run.json").read_text())["spent"]["cpu_seconds"]
     assert spent == pytest.approx(sum(t["wall_seconds"] for t in trials) + proxy_s)
+    rc, out, _ = run_cli("show", run, "--json")
+    assert rc == 0 and json.loads(out)["budget"]["spent_device_seconds"] == pytest.approx(spent)
 
 
 @pytest.mark.parametrize("value", ["synflow:0", "foo:5", "synflow", "synflow:x", "synflow:2:3", "synflow:-1"])
