@@ -116,8 +116,9 @@ def _proxies(bench, prescreen, table, classes, workers) -> str:
     per = f", {1000 * r['seconds'] / r['computed']:.0f} ms per cell" if r["computed"] else ""
     rho = "-" if r["spearman"] is None else f"{r['spearman']:.3f}"
     shipped = f", {r['bundled']:,} from the scores shipped with nasx" if r["bundled"] else ""
+    cached = r["cells"] - r["computed"] - r["bundled"]
     return (f"{name}: Spearman {rho} with test_acc_200ep over {r['cells']:,} cells; computed {r['computed']:,} "
-            f"now in {r['seconds']:.1f} s{per}{shipped}, the rest from the cache")
+            f"now in {r['seconds']:.1f} s{per}{shipped}" + (f", {cached:,} from the cache" if cached > 0 else ""))
 
 
 def _run(bench, benchmark, names, seeds, queries, table, workers, prescreen=None, classes=10):
