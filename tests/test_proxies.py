@@ -81,6 +81,16 @@ def test_prescreen_proposes_the_best_scoring_candidate(strategy):
     assert done >= 2
 
 
+def test_prescreen_passes_seeds_and_one_shot_runs_through():
+    space = get_space("nb201")
+    scorer = ProxyScorer(space, "synflow", network=SMALL, cache=ProxyCache())
+    seeded = Prescreened(create_strategy("random", space, seed=0, seeds=[space.sample(5)]), scorer, 3)
+    assert seeded.ask().meta == {"seed": True}
+    enas = Prescreened(create_strategy("enas", space, seed=0), scorer, 3)
+    p = enas.ask()
+    assert "runner" in p.meta and "proxy" not in p.meta and scorer.computed == 0
+
+
 def test_prescreen_gives_the_last_trial_all_its_candidates():
     space = get_space("nb201")
     scorer = ProxyScorer(space, "synflow", network=SMALL, cache=ProxyCache())

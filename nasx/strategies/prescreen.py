@@ -4,9 +4,10 @@ The wrapper asks the wrapped strategy N times (its own sampler or mutator: rando
 random search, tournament + mutation for evolution, N TPE draws, the next N of a PNAS stage),
 scores the candidates with the proxy on their real untrained networks, proposes the best and
 `discard`s the rest (a discarded proposal is never run, told or charged as a trial). Seeded
-proposals (`--seed-arch`) pass through unscored. The proxy's computing time rides on the chosen
-proposal as `meta["proxy_seconds"]`; the driver charges it to the budget like trial time. The
-wrapper is a strategy to the executors, so it works in-process and on Ray unchanged.
+proposals (`--seed-arch`) and one-shot runs that name their own runner (ENAS) pass through
+unscored. The proxy's computing time rides on the chosen proposal as `meta["proxy_seconds"]`;
+the driver charges it to the budget like trial time. The wrapper is a strategy to the executors,
+so it works in-process and on Ray unchanged.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class Prescreened:
 
     def ask(self):
         first = self.inner.ask()
-        if first is None or first.meta.get("seed"):
-            return first
+        if first is None or first.meta.get("seed") or first.meta.get("runner"):
+            return first  # seeds, and one-shot runs (ENAS) whose genotype is only a placeholder
         cands = [first]
         limit, self.inner.max_trials = self.inner.max_trials, None  # the last trials get N candidates too
         try:
