@@ -1,19 +1,24 @@
 """The strategy benchmark protocol on a tabular benchmark (NAS-Bench-201): many seeded searches per
 strategy, each query a table lookup, so strategies are compared on the same footing in seconds.
 
-Protocol (as in the NAS-Bench-201 paper): a query returns the cell's 12-epoch validation accuracy
-(`val_acc_12ep`, the cheap signal a real search would pay for); the pick after n queries is the
-queried cell with the best `val_acc_12ep` so far (the first one on ties), judged by its
-`test_acc_200ep`. Every ask is a query: a strategy that proposes an already-queried cell pays for
-it again (random search and PNAS de-duplicate themselves; evolution and TPE may repeat). Cells
-missing from a table count as failed queries. Searches run sequentially (ask, look up, tell), so a
-strategy's stage barrier never stalls them; one that stops early keeps its last pick.
+Every search is a real nasx search: the search driver (budget, "no trial bought twice",
+`--prescreen`) and the in-process executor's ask/tell loop, with the tabular evaluator as the
+trial runner and the run kept in memory (`runs.MemoryRun`). Protocol (as in the NAS-Bench-201
+paper): a query returns the cell's 12-epoch validation accuracy (`val_acc_12ep`, the cheap signal
+a real search would pay for); the pick after n queries is the queried cell with the best
+`val_acc_12ep` so far (the first one on ties), judged by its `test_acc_200ep`. A query is a
+trial the driver launches: a strategy that proposes a cell the run already has is answered from
+the run, free (as in a real search). Cells missing from a table count as failed queries. Searches
+run sequentially (ask, look up, tell), so a strategy's stage barrier never stalls them; one that
+stops early keeps its last pick.
+
+With `prescreen="synflow:N"` each proposal is the best of N candidates by the proxy, computed on
+nasx's own NB201 network of each cell (`table_scores` fills the on-disk proxy cache for every cell
+of the table once, and reports what that cost).
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import math
 import os
 import time
@@ -25,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NasxError
-from .evaluate.result import Result
 
 CHECKPOINTS = (25, 50, 100, 150)
-TABLE_COLUMNS = ("arch", "val_acc_12ep", "test_acc_200ep")
 MIN_POOL_JOBS = 16
+PROXY_SEED = 0  # one proxy score per cell for every search seed (so the table's cells are scored once)
+INPUT_SHAPE = (3, 32, 32)  # NAS-Bench-201's CIFAR images
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ BENCHMARKS: dict[str, Benchmark] = {
 
 @dataclass
 class Table:
+    """A view of the tabular evaluator's table: arch -> accuracy (%)."""
+
     path: str
     val: dict[str, float]   # arch -> val_acc_12ep (%)
     test: dict[str, float]  # arch -> test_acc_200ep (%)
@@ -61,76 +68,77 @@ class Table:
 
 
 @lru_cache(maxsize=4)
+def evaluator(table: str | None = None):
+    """The tabular evaluator of `table` (the bundled CIFAR-10 table when None); one per process."""
+    from .evaluate.tabular import TabularEvaluator
+
+    return TabularEvaluator(table)
+
+
 def load_table(benchmark: str, path: str | None = None) -> Table:
     """Read (and check) a table with columns arch, val_acc_12ep, test_acc_200ep; NasxError otherwise."""
-    from .spaces import get_space
-
-    if path is None:
-        from ._data import data_dir
-
-        folder, name = BENCHMARKS[benchmark].default_table.split("/")
-        p = data_dir(folder) / name
-    else:
-        p = Path(path)
-    if not p.is_file():
-        raise NasxError(f"benchmark table {p} does not exist" if not p.exists() else f"{p} is not a file")
-    space = get_space(BENCHMARKS[benchmark].space)
-    val, test = {}, {}
-    try:
-        with (gzip.open if p.suffix == ".gz" else open)(p, "rt", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in TABLE_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise NasxError(f"{p} is not a benchmark table: missing column(s) {', '.join(missing)} "
-                                f"(needs {', '.join(TABLE_COLUMNS)})")
-            for n, row in enumerate(reader, start=2):
-                try:
-                    arch = space.from_string(row["arch"] or "").data["arch"]
-                    v, t = float(row["val_acc_12ep"]), float(row["test_acc_200ep"])
-                except (NasxError, TypeError, ValueError) as exc:
-                    raise NasxError(f"{p} line {n}: malformed row ({str(exc).splitlines()[0] or 'bad value'})") from None
-                if not (math.isfinite(v) and math.isfinite(t)):
-                    raise NasxError(f"{p} line {n}: accuracies must be finite numbers")
-                val[arch], test[arch] = v, t
-    except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
-        raise NasxError(f"cannot read benchmark table {p}: {exc}") from None
-    if not val:
-        raise NasxError(f"{p} has no rows")
-    return Table(str(p), val, test)
+    if benchmark not in BENCHMARKS:
+        raise NasxError(f"unknown benchmark {benchmark!r}; choose from {', '.join(BENCHMARKS)}")
+    ev = evaluator(None if path is None else str(path))
+    t = ev.table
+    return Table(ev.path, dict(zip(t["arch"], t["val_acc_12ep"].tolist())),
+                 dict(zip(t["arch"], t["test_acc_200ep"].tolist())))
 
 
-def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: str | None = None) -> np.ndarray:
-    """One seeded search; returns the picked cell's test accuracy (%) after each query (NaN before any)."""
-    from .spaces import get_space
-    from .strategies import create_strategy
+def tabular_runner(ev):
+    """A trial runner (spec -> outcome) that looks the cell up instead of training it; a query
+    costs the evaluator's simulated device-seconds."""
+    from .spaces import genotype_from_obj
 
-    tab = load_table(benchmark, table)
+    def run(spec, report=None) -> dict:
+        cost = ev.cost_per_query_s
+        try:
+            res = ev.evaluate(genotype_from_obj(spec.genotype))
+        except NasxError as exc:
+            return {"status": "failed", "reason": str(exc), "metrics": {}, "wall_seconds": cost}
+        return {"status": res.status, "reason": res.reason, "metrics": res.metrics, "wall_seconds": cost}
+    return run
+
+
+def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: str | None = None,
+               prescreen: str | None = None, classes: int = 10) -> np.ndarray:
+    """One seeded search through the driver and the in-process executor; returns the picked cell's
+    test accuracy (%) after each query (NaN before any)."""
+    from .config import SearchConfig
+    from .execute.driver import SearchDriver
+    from .execute.inprocess import run_inprocess
+    from .runs import MemoryRun
+    from .strategies.prescreen import with_prescreen
+
     bm = BENCHMARKS[benchmark]
-    s = create_strategy(strategy, get_space(bm.space), seed=seed, max_trials=queries,
-                        **bm.options.get(strategy, {}))
+    cfg = SearchConfig(space=bm.space, strategy=strategy, budget=f"{queries}trials", seed=seed,
+                       executor="inprocess", dashboard=False, keep_weights=False,
+                       strategy_options=dict(bm.options.get(strategy, {}))).validate()
+
+    def wrap(s):
+        return with_prescreen(s, prescreen, seed=PROXY_SEED, num_classes=classes, input_shape=INPUT_SHAPE)
+
+    run = MemoryRun()
+    driver = SearchDriver(cfg, run, 0.0, wrap=wrap)
+    try:
+        run_inprocess(driver, run=tabular_runner(evaluator(table)))
+    finally:
+        driver.strategy.close()
     trace = np.full(queries, np.nan)
-    best_val, pick = -math.inf, math.nan
-    for q in range(queries):
-        p = None if s.finished else s.ask()
-        if p is None:
-            trace[q:] = pick
-            break
-        arch = p.genotype.data["arch"]
-        if arch in tab.val:
-            v = tab.val[arch]
-            s.tell(p, Result("ok", None, {"val_acc": v / 100.0}))
-            if v > best_val:
-                best_val, pick = v, tab.test[arch]
-        else:
-            s.tell(p, Result("failed", "cell not in the table"))
+    best_val, pick, q = -math.inf, math.nan, 0
+    for rec in run.journal[:queries]:
+        m = rec["metrics"]
+        if rec["status"] == "ok" and m.get("val_acc") is not None and m["val_acc"] > best_val:
+            best_val, pick = m["val_acc"], 100.0 * m["test_acc_200ep"]
         trace[q] = pick
-    s.close()
+        q += 1
+    trace[q:] = pick
     return trace
 
 
-def timed_search(benchmark, strategy, seed, queries, table=None) -> tuple[np.ndarray, float]:
+def timed_search(benchmark, strategy, seed, queries, table=None, prescreen=None, classes=10):
     t0 = time.perf_counter()
-    trace = run_search(benchmark, strategy, seed, queries, table)
+    trace = run_search(benchmark, strategy, seed, queries, table, prescreen, classes)
     return trace, time.perf_counter() - t0
 
 
@@ -140,8 +148,110 @@ def _init_worker():
     torch.set_num_threads(1)  # one search per core
 
 
+def _pool(workers: int):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver")  # fresh workers: never fork a parent that already ran torch threads
+    ctx.set_forkserver_preload(["nasx.bench", "nasx.strategies"])
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker)
+
+
+def _auto_workers(workers: int, jobs: int) -> int:
+    if not workers:  # auto: a handful of searches is faster here than starting worker processes
+        workers = 1 if jobs < MIN_POOL_JOBS else os.cpu_count() or 1
+    return max(1, min(workers, jobs))
+
+
+def _scorer(proxy: str, classes: int):
+    from .proxies import ProxyScorer
+    from .spaces import get_space
+
+    return ProxyScorer(get_space("nb201"), proxy, seed=PROXY_SEED, num_classes=classes, input_shape=INPUT_SHAPE)
+
+
+def _score_cells(proxy: str, archs: list[str], classes: int) -> tuple[int, float]:
+    """Score `archs` into the cache; (cells computed, seconds computing)."""
+    from .spaces import get_space
+
+    space, sc = get_space("nb201"), _scorer(proxy, classes)
+    for a in archs:
+        sc.score(space.from_string(a))
+    return sc.computed, sc.seconds
+
+
+def table_scores(proxy: str, table: str | None = None, classes: int = 10, workers: int = 0,
+                 chunk: int = 250) -> dict:
+    """The proxy's score of every cell of the table, from the cache, computing the missing ones
+    (in `workers` processes). Returns {scores: arch -> score, computed, seconds, spearman}, where
+    spearman is the scores' rank correlation with the table's test_acc_200ep."""
+    from .spaces import get_space
+    from .strategies.surrogates import spearman
+
+    t = evaluator(table).table
+    space, sc = get_space("nb201"), _scorer(proxy, classes)
+    archs = list(t["arch"])
+    missing = [a for a in archs if sc.cache.get(sc.key(space.from_string(a))) is None]
+    bundled = 0
+    if missing:
+        bundled = _prefill_bundled(sc, space, missing, classes)
+        if bundled:
+            missing = [a for a in missing if sc.cache.get(sc.key(space.from_string(a))) is None]
+    computed, seconds = 0, 0.0
+    if missing:
+        parts = [missing[i:i + chunk] for i in range(0, len(missing), chunk)]
+        workers = _auto_workers(workers, len(parts) if len(missing) > 4 * chunk else 1)
+        if workers <= 1:
+            computed, seconds = _score_cells(proxy, missing, classes)
+        else:
+            with _pool(workers) as pool:
+                for fut in as_completed([pool.submit(_score_cells, proxy, p, classes) for p in parts]):
+                    c, s = fut.result()
+                    computed, seconds = computed + c, seconds + s
+    scores = {a: sc.score(space.from_string(a)) for a in archs}
+    rho = spearman(ranked_last(np.array([scores[a] for a in archs])), t["test_acc_200ep"])
+    return {"scores": scores, "computed": computed, "seconds": seconds, "spearman": rho, "cells": len(archs),
+            "bundled": bundled}
+
+
+def ranked_last(scores: np.ndarray) -> np.ndarray:
+    """-inf scores (no signal reaches the output: cells cut off by `none` edges) tie below the rest,
+    as the pre-screen ranks them."""
+    ok = np.isfinite(scores)
+    low = scores[ok].min() - 1.0 if ok.any() else 0.0
+    return np.where(ok, scores, low)
+
+
+def bundle_path(proxy: str, classes: int) -> Path:
+    """The shipped scores of all 15,625 NB201 cells (nasx's network, 16 channels, 3x32x32, seed 0),
+    by table index: `benchmarks/proxy_bundle.py` writes it from the cache."""
+    from ._data import data_dir
+
+    return data_dir("nb201") / f"proxy_{proxy}_classes{classes}.csv.gz"
+
+
+def _prefill_bundled(sc, space, missing: list[str], classes: int) -> int:
+    """Copy the bundled scores of the cells in `missing` into the cache; how many it had."""
+    import csv
+    import gzip
+
+    p = bundle_path(sc.proxy.name, classes)
+    if not p.is_file() or sc.network or sc.seed != PROXY_SEED:
+        return 0
+    want = set(missing)
+    arch_of = evaluator(None).table["arch"]
+    rows = []
+    with gzip.open(p, "rt", newline="") as f:
+        for r in csv.DictReader(f):
+            a = arch_of[int(r["index"])]
+            if a in want:
+                rows.append((sc.key(space.from_string(a)), float(r["score"]), 0.0))
+    sc.cache.put_many(rows)
+    return len(rows)
+
+
 def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, table: str | None = None,
-              workers: int = 0, on_done=None) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+              workers: int = 0, on_done=None, prescreen: str | None = None,
+              classes: int = 10) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Strategy -> (seeds, queries) array of picked test accuracies (seeds 0..seeds-1 for every
     strategy), and strategy -> mean seconds per search.
 
@@ -152,9 +262,7 @@ def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, t
     out = {s: np.full((seeds, queries), np.nan) for s in strategies}
     secs = dict.fromkeys(strategies, 0.0)
     jobs = [(s, i) for i in range(seeds) for s in strategies]
-    if not workers:  # auto: a handful of searches is faster here than starting worker processes
-        workers = 1 if len(jobs) < MIN_POOL_JOBS else os.cpu_count() or 1
-    workers = min(workers, len(jobs))
+    workers = _auto_workers(workers, len(jobs))
 
     def done(s, i, res):
         out[s][i], dt = res
@@ -164,14 +272,11 @@ def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, t
 
     if workers <= 1:
         for s, i in jobs:
-            done(s, i, timed_search(benchmark, s, i, queries, table))
+            done(s, i, timed_search(benchmark, s, i, queries, table, prescreen, classes))
         return out, secs
-    import multiprocessing as mp
-
-    ctx = mp.get_context("forkserver")  # fresh workers: never fork a parent that already ran torch threads
-    ctx.set_forkserver_preload(["nasx.bench", "nasx.strategies"])
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(timed_search, benchmark, s, i, queries, table): (s, i) for s, i in jobs}
+    with _pool(workers) as pool:
+        futures = {pool.submit(timed_search, benchmark, s, i, queries, table, prescreen, classes): (s, i)
+                   for s, i in jobs}
         for fut in as_completed(futures):
             done(*futures[fut], fut.result())
     return out, secs

@@ -46,6 +46,7 @@ class SearchConfig:
     network: dict = field(default_factory=dict)  # network-shape overrides of the space (channels, ...)
     task: dict = field(default_factory=dict)  # nasx.evaluate.Task fields (lr, batch_size, ...)
     strategy_options: dict = field(default_factory=dict)
+    prescreen: str | None = None  # PROXY:N, e.g. synflow:10: each proposal is the best of N by the proxy
     ray_num_cpus: int | None = None  # local Ray only: override the detected resources
     ray_num_gpus: float | None = None
 
@@ -56,6 +57,9 @@ class SearchConfig:
         if self.strategy not in strategy_names():
             raise ConfigError(f"unknown strategy {self.strategy!r}; choose from {', '.join(strategy_names())}")
         Budget.parse(self.budget)
+        from .proxies import parse_prescreen
+
+        parse_prescreen(self.prescreen)
         if isinstance(self.objectives, str):
             self.objectives = self.objectives.split(",")
         self.objectives = check_objectives(self.objectives)

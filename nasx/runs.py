@@ -199,6 +199,33 @@ class RunDir:
         return path
 
 
+class MemoryRun:
+    """A run kept in memory (no directory, no fsync): what the driver needs of a RunDir, for
+    simulated searches such as the tabular benchmark, which runs thousands of them."""
+
+    path = None
+
+    def __init__(self):
+        self._meta: dict = {"status": "running"}
+        self.journal: list[dict] = []
+
+    def meta(self) -> dict:
+        return dict(self._meta)
+
+    def update_meta(self, **kw) -> dict:
+        self._meta.update(kw)
+        return dict(self._meta)
+
+    def append(self, record: dict) -> None:
+        self.journal.append(record)
+
+    def records(self) -> list[dict]:
+        return list(self.journal)
+
+    def trials(self) -> list[TrialRecord]:
+        return []  # nothing to replay: a memory run is never resumed
+
+
 def as_trained(genotype: dict, build: dict) -> dict:
     """The genotype in today's op names for the network it was trained as: a trial journaled before
     ops version 2 (no `ops_version` in its build record) read `sep_conv_KxK` as one stack, today's

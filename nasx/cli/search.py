@@ -32,6 +32,8 @@ from .show import print_leaderboard
 @click.option("--seed", type=int, default=None, help="Strategy and training seed.")
 @click.option("--asha/--no-asha", default=None, help="ASHA early stopping on the per-epoch reports.")
 @click.option("--baselines", default=None, help="Comma list of zoo models trained under the same protocol.")
+@click.option("--prescreen", default=None, metavar="PROXY:N",
+              help="Propose the best of N candidates by a zero-cost proxy (synflow, naswot, snip, ...).")
 @click.option("--channels", type=click.IntRange(1, 4096), default=None,
               help="Proxy network width C (sets network.channels; cell spaces, nb201, macro).")
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")

@@ -37,13 +37,22 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
             console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
+def _proxy_device_seconds(t) -> float:
+    """A pre-screened trial's proxy time, charged to the budget as the trial's devices held."""
+    from ..budget import trial_device_seconds
+
+    m = t.meta or {}
+    return trial_device_seconds(float(m.get("proxy_seconds") or 0.0), float(m.get("cpus", 1.0)),
+                                float(m.get("gpus", 0.0)))
+
+
 def run_summary(run: RunDir) -> dict:
     meta = run.meta()
     trials = run.trials()
     return {
         "run": run.path.name, "status": meta.get("status"),
         "budget": {"limit": run.config().get("budget"),
-                   "spent_device_seconds": sum(t.device_seconds for t in trials),
+                   "spent_device_seconds": sum(t.device_seconds + _proxy_device_seconds(t) for t in trials),
                    "spent_wall_seconds": meta.get("wall_seconds_total"), "trials": len(trials)},
         "trials": [{"id": t.trial_id, "genotype": t.genotype.to_dict(), "status": t.status, "reason": t.reason,
                     "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],

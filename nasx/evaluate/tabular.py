@@ -1,15 +1,18 @@
-"""NAS-Bench-201 (CIFAR-10) as an evaluator: a table lookup instead of training.
+"""NAS-Bench-201 as an evaluator: a table lookup instead of training. The one reader of such tables.
 
-The table (nb201/nb201_cifar10.csv.gz, see its README for provenance) holds all 15,625 cells with
-12- and 200-epoch accuracies. A search reads `val_acc` = the 12-epoch validation accuracy (the
-benchmark's cheap signal) and is judged by `test_acc_200ep`; each query "costs" cost_per_query_s
-simulated device-seconds so that strategies can be compared under a time budget.
+The bundled table (nb201/nb201_cifar10.csv.gz, see its README for provenance) holds all 15,625
+cells with 12- and 200-epoch accuracies. A table needs the columns arch, val_acc_12ep and
+test_acc_200ep (index, params_m, test_acc_12ep, val_acc_200ep are optional), so tables of other
+data sets of the same format work too. A search reads `val_acc` = the 12-epoch validation accuracy
+(the benchmark's cheap signal) and is judged by `test_acc_200ep`; each query "costs"
+cost_per_query_s simulated device-seconds so that strategies can be compared under a time budget.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,25 +24,56 @@ from .evaluator import Evaluator
 from .result import Result, StopTrial, empty_metrics
 
 TABLE_FILE = "nb201_cifar10.csv.gz"
+REQUIRED = ("arch", "val_acc_12ep", "test_acc_200ep")
+OPTIONAL = ("params_m", "test_acc_12ep", "val_acc_200ep")
 COLUMNS = ("index", "arch", "params_m", "val_acc_12ep", "test_acc_12ep", "val_acc_200ep", "test_acc_200ep")
 DEFAULT_COST_S = 120.0  # the NB201 paper's 12,000 s random-search budget buys ~100 twelve-epoch queries
 
 
+def default_table_path() -> Path:
+    return data_dir("nb201") / TABLE_FILE
+
+
 @lru_cache(maxsize=4)
 def load_table(path: str | None = None) -> dict[str, np.ndarray]:
-    """Column name -> numpy array (arch as str objects, accuracies in percent as in the file)."""
-    p = Path(path) if path else data_dir("nb201") / TABLE_FILE
+    """Column name -> numpy array (arch: canonical cell strings; accuracies in percent as in the
+    file; optional columns NaN where absent). A one-line NasxError for a missing or malformed file."""
+    from ..spaces import get_space
+
+    p = Path(path) if path else default_table_path()
     if not p.is_file():
-        raise NasxError(f"NAS-Bench-201 table not found at {p}")
-    opener = gzip.open if p.suffix == ".gz" else open
-    with opener(p, "rt", newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or any(c not in rows[0] for c in COLUMNS):
-        raise NasxError(f"{p} is not a NAS-Bench-201 table (needs columns {', '.join(COLUMNS)})")
-    out = {"index": np.array([int(r["index"]) for r in rows], dtype=np.int64),
-           "arch": np.array([r["arch"] for r in rows], dtype=object)}
+        raise NasxError(f"benchmark table {p} does not exist" if not p.exists() else f"{p} is not a file")
+    space = get_space("nb201")
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
+    try:
+        with (gzip.open if p.suffix == ".gz" else open)(p, "rt", newline="") as f:
+            reader = csv.DictReader(f)
+            names = reader.fieldnames or []
+            missing = [c for c in REQUIRED if c not in names]
+            if missing:
+                raise NasxError(f"{p} is not a benchmark table: missing column(s) {', '.join(missing)} "
+                                f"(needs {', '.join(REQUIRED)})")
+            for n, row in enumerate(reader, start=2):
+                try:
+                    arch = space.from_string(row["arch"] or "").data["arch"]
+                    vals = {c: float(row[c]) if c in names and row[c] not in (None, "") else math.nan
+                            for c in (*REQUIRED[1:], *OPTIONAL)}
+                    index = int(row["index"]) if "index" in names else n - 2
+                except (NasxError, TypeError, ValueError) as exc:
+                    raise NasxError(f"{p} line {n}: malformed row ({str(exc).splitlines()[0] or 'bad value'})") from None
+                if not all(math.isfinite(vals[c]) for c in REQUIRED[1:]):
+                    raise NasxError(f"{p} line {n}: accuracies must be finite numbers")
+                cols["arch"].append(arch)
+                cols["index"].append(index)
+                for c, v in vals.items():
+                    cols[c].append(v)
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
+        raise NasxError(f"cannot read benchmark table {p}: {exc}") from None
+    if not cols["arch"]:
+        raise NasxError(f"{p} has no rows")
+    out = {"index": np.array(cols["index"], dtype=np.int64), "arch": np.array(cols["arch"], dtype=object)}
     for c in COLUMNS[2:]:
-        out[c] = np.array([float(r[c]) for r in rows], dtype=np.float64)
+        out[c] = np.array(cols[c], dtype=np.float64)
     return out
 
 
@@ -49,10 +83,15 @@ def normalize_arch(arch: str) -> str:
     return arch if arch.startswith("|") else f"|{arch}|"
 
 
+def _pct(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x) / 100.0
+
+
 class TabularEvaluator(Evaluator):
     """Look NAS-Bench-201 cells up in the bundled table; `table` is a path to another CSV(.gz)."""
 
     def __init__(self, table: str | None = None, cost_per_query_s: float = DEFAULT_COST_S):
+        self.path = str(table) if table else str(default_table_path())
         self.table = load_table(str(table) if table else None)
         self.cost_per_query_s = float(cost_per_query_s)
         self.row_of = {a: i for i, a in enumerate(self.table["arch"])}
@@ -61,6 +100,11 @@ class TabularEvaluator(Evaluator):
     def query_table(self) -> dict[str, np.ndarray]:
         """All columns as numpy arrays (for fast strategy benchmarks that simulate many searches)."""
         return self.table
+
+    @property
+    def optimum(self) -> float:
+        """The best test_acc_200ep (%) in the table."""
+        return float(self.table["test_acc_200ep"].max())
 
     def row(self, candidate) -> int:
         arch = candidate
@@ -79,11 +123,12 @@ class TabularEvaluator(Evaluator):
         t = self.table
         self.queries += 1
         metrics = empty_metrics()
+        params = t["params_m"][i]
         metrics.update(
-            val_acc=float(t["val_acc_12ep"][i]) / 100.0, test_acc_12ep=float(t["test_acc_12ep"][i]) / 100.0,
-            val_acc_200ep=float(t["val_acc_200ep"][i]) / 100.0,
-            test_acc_200ep=float(t["test_acc_200ep"][i]) / 100.0, params=round(float(t["params_m"][i]) * 1e6), device_seconds=self.cost_per_query_s, wall_seconds=0.0,
-            epochs_done=12, index=int(t["index"][i]),
+            val_acc=_pct(t["val_acc_12ep"][i]), test_acc_12ep=_pct(t["test_acc_12ep"][i]),
+            val_acc_200ep=_pct(t["val_acc_200ep"][i]), test_acc_200ep=_pct(t["test_acc_200ep"][i]),
+            params=round(float(params) * 1e6) if math.isfinite(params) else None,
+            device_seconds=self.cost_per_query_s, wall_seconds=0.0, epochs_done=12, index=int(t["index"][i]),
         )
         if callback is not None:
             report = {"epoch": 12, "val_acc": metrics["val_acc"], "val_loss": None, "train_loss": None,

@@ -32,6 +32,7 @@ from ..ops import OPS_VERSION
 from ..runs import RunDir
 from ..spaces import get_space
 from ..strategies import create_strategy
+from ..strategies.prescreen import with_prescreen
 from ..strategies.registry import strategy_class
 from .runners import runner_of, trains_one_candidate
 
@@ -53,7 +54,9 @@ class Stats:
 
 
 class SearchDriver:
-    def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=()):
+    def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=(), wrap=None):
+        """`run`: a RunDir, or a runs.MemoryRun for simulated searches; `wrap(strategy) -> strategy`
+        replaces the default `prescreen` wrapping (the tabular bench scores without a data set)."""
         self.cfg, self.run = cfg, run
         self.space = get_space(cfg.space)
         self.budget = Budget.parse(cfg.budget)
@@ -64,7 +67,7 @@ class SearchDriver:
                               keys=("budget", "gpus_per_trial"))
         self.task = cfg.make_task().to_dict()
         self.listeners = list(listeners)
-        self.strategy = self._make_strategy()
+        self.strategy = self._make_strategy(wrap)
         self.spent = Spend()
         self.stats = Stats()
         self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
@@ -84,16 +87,20 @@ class SearchDriver:
         self._replay()
 
     # ---- setup
-    def _make_strategy(self):
+    def _make_strategy(self, wrap=None):
         kw = dict(self.cfg.strategy_options)
         cls = strategy_class(self.cfg.strategy)
-        if getattr(cls, "uses_storage", False):
+        if getattr(cls, "uses_storage", False) and self.run.path is not None:
             kw.setdefault("storage", f"sqlite:///{self.run.path / 'optuna.db'}")
         if self.budget.trials is not None:
             kw.setdefault("max_trials", self.budget.trials)
         seeds = [self.space.seed_genotype(name) for name in self.cfg.seed_arch]
-        return create_strategy(self.cfg.strategy, self.space, seed=self.cfg.seed, objectives=self.cfg.objectives,
-                               seeds=seeds, **kw)
+        s = create_strategy(self.cfg.strategy, self.space, seed=self.cfg.seed, objectives=self.cfg.objectives,
+                            seeds=seeds, **kw)
+        if wrap is not None:
+            return wrap(s)
+        return with_prescreen(s, self.cfg.prescreen, network=self.cfg.network, data=self.cfg.data,
+                              seed=self.cfg.seed)
 
     def _replay(self):
         for t in self.run.trials():
@@ -102,8 +109,9 @@ class SearchDriver:
             if t.status == "ok" and trains_one_candidate(t.meta):  # as in _record: ENAS's child is no purchase
                 self.done[self.key(t.genotype, t.fidelity)] = res
             self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
-            self.spent.gpu_seconds += t.wall_seconds * float(t.meta.get("gpus", self.gpus))
-            self.spent.cpu_seconds += t.wall_seconds * float(t.meta.get("cpus", self.cpus))
+            charged = t.wall_seconds + float(t.meta.get("proxy_seconds") or 0.0)
+            self.spent.gpu_seconds += charged * float(t.meta.get("gpus", self.gpus))
+            self.spent.cpu_seconds += charged * float(t.meta.get("cpus", self.cpus))
             self.spent.trials += 1
             self.replayed += 1
         if self.replayed:
@@ -182,7 +190,7 @@ class SearchDriver:
         return TrialSpec.build(
             trial_id=p.id, runner=runner_of(p.meta), budget_left=self.budget_left(), genotype=p.genotype.to_dict(),
             task=self.task, fidelity=p.fidelity, meta=dict(p.meta), network=dict(self.cfg.network or {}),
-            run_dir=str(self.run.path), keep_weights=bool(self.cfg.keep_weights), cpus=self.cpus, gpus=self.gpus)
+            run_dir="" if self.run.path is None else str(self.run.path), keep_weights=bool(self.cfg.keep_weights), cpus=self.cpus, gpus=self.gpus)
 
     def record(self, trial_id: str, outcome: dict) -> None:
         """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
@@ -237,7 +245,8 @@ class SearchDriver:
             self.done[self.key(p.genotype, p.fidelity)] = result
         for q in self.waiting.pop(trial_id, []):  # repeats proposed while it ran: same answer
             self.strategy.tell(q, result)
-        self.spent.add_trial(wall, self.cpus, self.gpus)
+        # a pre-screen's proxy time (meta proxy_seconds) is device time spent on this trial's choice
+        self.spent.add_trial(wall + float(p.meta.get("proxy_seconds") or 0.0), self.cpus, self.gpus)
         self.costs.append(wall)
         self._count(trial_id, status, metrics, outcome.get("reason"), wall)
         self.stats.running = len(self.running)

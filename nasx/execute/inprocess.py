@@ -7,13 +7,15 @@ from .executors import Executor
 from .trial import run_trial
 
 
-def run_inprocess(driver: SearchDriver) -> None:
+def run_inprocess(driver: SearchDriver, run=run_trial) -> None:
+    """The ask/tell loop: `run(spec) -> outcome` trains the trial (or, for the tabular bench,
+    looks it up)."""
     while True:
         spec = driver.next_spec()
         if spec == FINISHED or spec is None:  # nothing runs concurrently here, so None means done
             return
         try:
-            outcome = run_trial(spec)
+            outcome = run(spec)
         except Exception as exc:  # noqa: BLE001 - an infrastructure error fails this trial only
             outcome = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}", "metrics": {}}
         driver.record(spec.trial_id, outcome)

@@ -7,6 +7,7 @@ from . import random_search as _random  # noqa: F401  (registers)
 from . import evolution as _evolution  # noqa: F401
 from . import optuna_strategy as _optuna  # noqa: F401
 from . import pnas as _pnas  # noqa: F401
+from . import local_search as _local  # noqa: F401
 from . import enas as _enas  # noqa: F401
 
 __all__ = ["OBJECTIVES", "Proposal", "Strategy", "check_objectives", "create_strategy", "objective_values",

@@ -124,6 +124,18 @@ class PNAS(Strategy):
             if len(self.told) == len(self.members):
                 self._finish_stage()
 
+    def discard(self, proposal) -> None:
+        """A member that will not run leaves its stage (a pre-screen chose another), so the stage's
+        barrier waits only for the members that do run."""
+        pid = proposal if isinstance(proposal, str) else proposal.id
+        p = self.pending.get(pid)
+        super().discard(proposal)
+        if p is not None and p.genotype.hash in self.members and p.genotype.hash not in self.told:
+            del self.members[p.genotype.hash]
+            self.seen.discard(p.genotype.hash)
+            if self.members and len(self.told) == len(self.members) and not self.plan:
+                self._finish_stage()
+
     def summary(self) -> dict:
         return {**super().summary(), "stage": self.stage, "stages": list(self.stage_log)}
 
