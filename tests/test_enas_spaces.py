@@ -1,0 +1,95 @@
+"""ENAS as published: the micro space (loose-ends output), the faithful macro space, weight sharing
+per (node, slot, input, op)."""
+
+import pytest
+import torch
+
+from nasx.enas import build_supernet, child_from_supernet
+from nasx.errors import GenotypeError, SpaceError
+from nasx.spaces import get_space, space_from_settings
+from nasx.spaces.cells import loose_ends
+from nasx.spaces.published import published_genotype
+
+torch.set_num_threads(1)
+
+
+def test_enas_micro_is_the_reference_space():
+    s = get_space("enas_micro").settings
+    assert s.ops == ["sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "identity"]
+    assert (s.blocks, s.separate_reduction, s.concat) == (5, True, "loose_ends")
+
+
+def test_loose_ends_concat_is_derived_from_the_blocks():
+    space = get_space("enas_micro")
+    g = published_genotype("enas", space)  # the reference's final arc; reduce: node 3 feeds node 4
+    assert "normal_concat" not in g.data and g.data["reduce_concat"] == [2, 4, 5, 6]
+    for seed in range(20):
+        d = space.sample(seed).data
+        for cell in ("normal", "reduce"):
+            assert d.get(f"{cell}_concat", list(range(2, 7))) == loose_ends(d[cell])
+    blocks = [[0, "identity", 1, "identity"], [2, "identity", 2, "identity"]]
+    assert loose_ends(blocks) == [3]
+
+
+def test_loose_ends_space_refuses_another_concat_and_default_spaces_are_unchanged():
+    space = get_space("enas_micro")
+    d = dict(published_genotype("enas", space).data)
+    with pytest.raises(GenotypeError, match="loose ends"):
+        space.genotype({**d, "reduce_concat": [2, 3, 4, 5, 6]})
+    cells = get_space("cells")
+    g = cells.sample(3)
+    assert "normal_concat" not in g.data  # the NASNet convention: every block
+    with pytest.raises(SpaceError, match="concat must be one of"):
+        space_from_settings({"kind": "cells", "name": "x", "ops": ["identity"], "concat": "some"})
+
+
+def test_enas_macro_has_the_reference_ops_and_reads_older_genotypes():
+    space = get_space("enas_macro")
+    assert space.settings.ops == ["conv_3x3", "sep_conv_3x3", "conv_5x5", "sep_conv_5x5", "avg_pool_3x3",
+                                  "max_pool_3x3"]
+    old = space.genotype({"layers": [["dil_conv_3x3", []]] * 12})  # a run from before the change
+    assert old.data["layers"][0][0] == "dil_conv_3x3"
+    net = space.with_network(channels=4).build(old, num_classes=3, input_size=(1, 12, 12))
+    assert net(torch.randn(2, 1, 12, 12)).shape == (2, 3)
+    assert all(op != "dil_conv_3x3" for seed in range(10) for op, _ in space.sample(seed).data["layers"])
+
+
+def _tiny_micro():
+    return get_space("enas_micro").with_network(channels=4, cells_per_stage=1)
+
+
+def test_micro_supernet_shares_weights_per_node_slot_input_and_op():
+    torch.manual_seed(0)
+    space = _tiny_micro()
+    net = build_supernet(space, num_classes=3, input_size=(1, 12, 12))
+    cell = net.cells[0]
+    assert [len(cell.edges[j][slot]) for j in range(5) for slot in (0, 1)] == [2, 2, 3, 3, 4, 4, 5, 5, 6, 6]
+    g = published_genotype("enas", space)
+    d = {k: [list(b) for b in v] if isinstance(v, list) and v and isinstance(v[0], list) else v
+         for k, v in g.data.items()}
+    d["normal"][4] = [0, "sep_conv_5x5", 1, "sep_conv_5x5"]  # node 4 reads input 0 with sep 5x5
+    other = [list(b) for b in d["normal"]]
+    other[4] = [1, "sep_conv_5x5", 1, "sep_conv_5x5"]  # the same op on another input
+    a = child_from_supernet(net, space.genotype(d), num_classes=3, input_size=(1, 12, 12))
+    b = child_from_supernet(net, space.genotype({**d, "normal": other}), num_classes=3, input_size=(1, 12, 12))
+    wa = a.cells[0].ops[8].state_dict()
+    wb = b.cells[0].ops[8].state_dict()
+    assert not all(torch.equal(wa[k], wb[k]) for k in wa)  # another input, another weight set
+
+
+def test_micro_supernet_trains_and_its_path_equals_the_child():
+    torch.manual_seed(0)
+    space = _tiny_micro()
+    net = build_supernet(space, num_classes=3, input_size=(1, 12, 12))
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    x, y = torch.randn(16, 1, 12, 12), torch.randint(0, 3, (16,))
+    for step in range(3):  # real training steps, a new child each
+        loss = torch.nn.functional.cross_entropy(net(x, space.sample(step)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    g = next(space.sample(s) for s in range(50) if len(space.sample(s).data.get("normal_concat", [])) == 2)
+    net.eval()
+    child = child_from_supernet(net, g, num_classes=3, input_size=(1, 12, 12)).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(net(x, g), child(x), rtol=0, atol=1e-5)
