@@ -1,6 +1,8 @@
 """ENAS as published: the micro space (loose-ends output), the faithful macro space, weight sharing
 per (node, slot, input, op)."""
 
+import json
+
 import pytest
 import torch
 
@@ -93,3 +95,87 @@ def test_micro_supernet_trains_and_its_path_equals_the_child():
     child = child_from_supernet(net, g, num_classes=3, input_size=(1, 12, 12)).eval()
     with torch.no_grad():
         torch.testing.assert_close(net(x, g), child(x), rtol=0, atol=1e-5)
+
+
+# ---------------------------------------------------------------- derive with re-ranking
+
+def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tmp_path):
+    from searchutil import journal, write_config
+
+    from nasx.strategies.enas import RUNNER
+
+    cfg = write_config(tmp_path, space="enas_micro", strategy="enas", budget="10trials", executor="inprocess",
+                       network={"channels": 4, "cells_per_stage": 1},
+                       task={"latency": False, "max_train": 192, "batch_size": 64},
+                       strategy_options={"enas_epochs": 1, "controller_steps": 2, "derive_samples": 6,
+                                         "derive_top_k": 3, "derive_epochs": 1})
+    run = tmp_path / "run"
+    rc, out, err = run_cli("search", "--config", cfg, "--run-dir", run)
+    assert rc == 0, err
+    trials = journal(run)
+    assert [t["meta"].get("runner") for t in trials] == [RUNNER, None, None, None]
+    enas, children = trials[0], trials[1:]
+    assert "val_acc" not in enas["metrics"] and len(enas["metrics"]["derived"]) == 3
+    shared = [d["shared_val_acc"] for d in enas["metrics"]["derived"]]
+    assert shared == sorted(shared, reverse=True)
+    assert [c["meta"]["derive_rank"] for c in children] == [1, 2, 3]
+    assert [c["genotype"] for c in children] == [d["genotype"] for d in enas["metrics"]["derived"]]
+    assert all(c["fidelity"] == {"epochs": 1} and c["status"] == "ok" for c in children)
+    assert [c["meta"]["shared_val_acc"] for c in children] == shared
+    report = json.loads((run / "enas" / "rerank.json").read_text())
+    assert report["pairs"] == 3 and len(report["children"]) == 3
+    assert report["kendall_tau"] is None or -1 <= report["kendall_tau"] <= 1
+    best = max(children, key=lambda c: c["metrics"]["val_acc"])
+    assert report["best"] == best["id"]
+    rc, out, err = run_cli("show", run)
+    assert rc == 0 and "ENAS re-rank: 3 children" in out and "Kendall tau" in out
+    rc, out, err = run_cli("show", run, "--json")
+    assert json.loads(out)["enas_rerank"]["best"] == best["id"]
+    rc, _, err = run_cli("export", run, "--out", tmp_path / "exported")
+    assert rc == 0, err
+
+
+def test_enas_strategy_replays_the_rerank_queue_on_resume():
+    from nasx.evaluate import Result
+    from nasx.strategies import create_strategy
+    from nasx.strategies.enas import RUNNER
+
+    space = get_space("enas_micro")
+    kids = [space.sample(s) for s in range(3)]
+    derived = [{"genotype": g.to_dict(), "shared_val_acc": 0.5 - 0.1 * i} for i, g in enumerate(kids)]
+    enas_result = Result("ok", None, {"derived": derived, "shared_val_acc": 0.5})
+
+    fresh = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
+    p = fresh.ask()
+    assert p.meta["runner"] == RUNNER and fresh.ask() is None  # waits for the search
+    fresh.tell(p, enas_result)
+    asked = [fresh.ask() for _ in range(3)]
+    assert [q.genotype.hash for q in asked] == [g.hash for g in kids] and fresh.finished
+    assert asked[0].fidelity == {"epochs": 2} and asked[2].meta == {"derive_rank": 3, "shared_val_acc": 0.3}
+
+    resumed = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
+    resumed.observe(p.genotype, enas_result, {}, p.meta, trial_id="enas-00000")
+    resumed.observe(kids[0], Result("ok", None, {"val_acc": 0.6}), {"epochs": 2}, asked[0].meta, "enas-00001")
+    resumed.resumed(2)
+    assert not resumed.finished
+    left = [resumed.ask(), resumed.ask()]
+    assert [q.genotype.hash for q in left] == [kids[1].hash, kids[2].hash] and resumed.finished
+
+
+def test_rerank_options_are_checked():
+    from nasx.enas.options import EnasOptions
+    from nasx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="derive_top_k must be in"):
+        EnasOptions.from_dict({"derive_samples": 4, "derive_top_k": 5})
+    with pytest.raises(ConfigError, match="derive_epochs must be >= 1"):
+        EnasOptions.from_dict({"derive_epochs": 0})
+
+
+def test_kendall_tau():
+    from nasx.enas.rerank import kendall_tau
+
+    assert kendall_tau([1, 2, 3], [10, 20, 30]) == 1.0
+    assert kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
+    assert kendall_tau([1, 2], [5, 5]) is None
+    assert kendall_tau([1], [1]) is None

@@ -24,6 +24,9 @@ class EnasOptions:
     controller_batch: int = 1  # children sampled and averaged per controller update
     warmup_epochs: int = 0  # first epochs: the controller is scored (reward, baseline) but not updated
     retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
+    derive_top_k: int = 0  # >0: rank derive_samples children on the whole val split under the shared
+    #   weights, train the top k from scratch for derive_epochs, each its own trial; 0: trust the ranking
+    derive_epochs: int = 2  # proxy epochs of each re-ranked child
 
     @classmethod
     def from_dict(cls, d: dict | None) -> EnasOptions:
@@ -62,6 +65,8 @@ class EnasOptions:
             (self.controller_lr > 0, "controller_lr must be > 0"),
             (1 <= self.controller_batch <= 1024, "controller_batch must be in [1, 1024]"),
             (self.warmup_epochs >= 0, "warmup_epochs must be >= 0"),
+            (0 <= self.derive_top_k <= self.derive_samples, "derive_top_k must be in [0, derive_samples]"),
+            (self.derive_epochs >= 1, "derive_epochs must be >= 1"),
         ]
         for ok, message in rules:
             if not ok:

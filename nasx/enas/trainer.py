@@ -158,6 +158,20 @@ class EnasSearch:
         return sorted(ranked, key=lambda r: -r["shared_val_acc"])
 
     @torch.no_grad()
+    def rank_on_val(self, samples: int) -> list[dict]:
+        """Sample `samples` children and rank every distinct one by shared-weight accuracy on the whole
+        validation split (the re-ranking derive: no one-batch pre-filter); best first."""
+        self.generator.manual_seed(self.task.seed * 7919 + 17)
+        self.controller.eval()
+        seen: dict[str, dict] = {}
+        for _ in range(samples):
+            s = self.controller.sample(self.generator)
+            if s.genotype.hash not in seen:
+                seen[s.genotype.hash] = {"genotype": s.genotype, "log_prob": float(s.log_prob),
+                                         "shared_val_acc": self.val_accuracy(s.genotype)}
+        return sorted(seen.values(), key=lambda r: -r["shared_val_acc"])
+
+    @torch.no_grad()
     def val_accuracy(self, genotype) -> float:
         """A child's accuracy on the whole validation split under the shared weights."""
         full = Batches(self.dataset.x_val, self.dataset.y_val, 512, shuffle=False, device=self.device)
