@@ -179,3 +179,89 @@ def test_kendall_tau():
     assert kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
     assert kendall_tau([1, 2], [5, 5]) is None
     assert kendall_tau([1], [1]) is None
+
+
+# ---------------------------------------------------------------- the reference controller
+
+def _tiny_cells(blocks=1, reduction=False):
+    return space_from_settings({"kind": "cells", "name": "c", "ops": ["identity", "sep_conv_3x3"], "blocks": blocks,
+                                "separate_reduction": reduction, "concat": "loose_ends"})
+
+
+def test_micro_controller_is_a_distribution_over_choice_sequences():
+    import itertools
+
+    from nasx.enas.micro_controller import MicroController
+
+    torch.manual_seed(0)
+    space = _tiny_cells(blocks=2)
+    ctl = MicroController(space, hidden=8, tanh_constant=1.1, op_tanh_reduce=2.5)
+    keys = [k for k, _ in space.decisions()]
+    total = 0.0
+    with torch.no_grad():
+        for combo in itertools.product(*[o for _, o in space.decisions()]):
+            total += float(ctl.score(dict(zip(keys, combo))).log_prob.exp())
+    assert abs(total - 1.0) < 1e-5
+    s = ctl.sample(torch.Generator().manual_seed(1))
+    again = ctl.score(s.choices)
+    assert torch.allclose(s.log_prob, again.log_prob) and s.genotype.hash == again.genotype.hash
+
+
+def test_micro_controller_starts_biased_toward_separable_convs_and_uses_shared_op_weights():
+    from nasx.enas.controller import build_controller
+    from nasx.enas.micro_controller import MicroController
+    from nasx.enas.options import EnasOptions
+
+    space = get_space("enas_micro")
+    ctl = build_controller(space, EnasOptions.from_dict({}, "cells"))
+    assert isinstance(ctl, MicroController) and ctl.hidden == 64
+    assert ctl.w_soft.weight.shape == (5, 64) and ctl.w_emb.weight.shape == (5, 64)  # one for all decisions
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        normal = [op for _ in range(100) for blk in ctl.sample(g).choices.items()
+                  for op in [blk[1]] if blk[0].startswith("normal.") and ".op" in blk[0]]
+    share = sum(op.startswith("sep_conv") for op in normal) / len(normal)
+    assert 0.5 < share < 0.8  # reference's biases: ~0.63 at initialisation (uniform would be 0.4)
+    generic = build_controller(space, EnasOptions.from_dict({"reference_controller": False}, "cells"))
+    assert not isinstance(generic, MicroController)
+
+
+def test_reinforce_moves_the_micro_controller_to_the_rewarded_ops():
+    from nasx.enas.controller import Reinforce
+    from nasx.enas.micro_controller import MicroController
+
+    torch.manual_seed(0)
+    space = _tiny_cells(blocks=1)
+    ctl = MicroController(space, hidden=16, tanh_constant=2.5, op_tanh_reduce=1.0)
+    choices = {"normal.b0.in0": 0, "normal.b0.op0": "identity", "normal.b0.in1": 1, "normal.b0.op1": "identity"}
+    with torch.no_grad():
+        before = float(ctl.score(choices).log_prob)
+    rl = Reinforce(ctl, lr=0.05, batch=4)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        rl.step(lambda geno: sum(op == "identity" for blk in geno.data["normal"] for op in (blk[1], blk[3])) / 2, g)
+    with torch.no_grad():
+        assert float(ctl.score(choices).log_prob) > before + 0.5
+
+
+def test_reference_defaults_per_space_kind_and_user_options_win():
+    from nasx.enas.options import EnasOptions
+
+    micro = EnasOptions.from_dict({}, "cells")
+    assert (micro.tanh_constant, micro.op_tanh_reduce, micro.controller_batch, micro.controller_steps,
+            micro.controller_lr, micro.lstm_hidden, micro.temperature) == (1.1, 2.5, 10, 30, 3.5e-3, 64, 1.0)
+    macro = EnasOptions.from_dict({}, "macro")
+    assert (macro.tanh_constant, macro.controller_batch, macro.controller_steps, macro.controller_lr,
+            macro.skip_target, macro.skip_weight) == (1.5, 20, 50, 1e-3, 0.4, 0.8)
+    assert EnasOptions.from_dict({"controller_batch": 2}, "cells").controller_batch == 2
+    assert EnasOptions.from_dict({}, "nb201").tanh_constant == 2.5  # no reference script: nasx's defaults
+
+
+def test_shared_weight_lr_has_the_reference_warm_restarts():
+    from nasx.enas.trainer import _cosine_lr
+
+    lr = [_cosine_lr(0.05, e, 0, 10, 100, t0=10, tmul=2, floor=5e-4) for e in (0, 5, 10, 20, 30)]
+    assert lr[0] == pytest.approx(0.05) and lr[2] == pytest.approx(0.05)  # restarts after 10 epochs, then 20
+    assert lr[1] == pytest.approx((0.05 + 5e-4) / 2) and lr[4] == pytest.approx(0.05)
+    assert lr[3] == pytest.approx((0.05 + 5e-4) / 2)
+    assert _cosine_lr(0.1, 10, 0, 10, 10) == pytest.approx(0.0)  # t0 = 0: one cosine over the search

@@ -30,7 +30,7 @@ RUNNER = "nasx.enas.runner:run_enas"  # the trial runner, by name: data in the p
 @register_strategy("enas")
 class EnasStrategy(Strategy):
     def __init__(self, space, seed=0, objectives=("val_acc",), max_trials=None, seeds=None, **options):
-        self.enas = EnasOptions.from_dict(options)
+        self.enas = EnasOptions.from_dict(options, getattr(space, "kind", None))
         super().__init__(space, seed=seed, objectives=objectives, max_trials=max_trials)
         if space is not None and space.kind not in SUPERNETS:
             raise ConfigError(f"strategy enas: no supernet for space kind {space.kind!r} "
