@@ -265,3 +265,17 @@ def test_shared_weight_lr_has_the_reference_warm_restarts():
     assert lr[1] == pytest.approx((0.05 + 5e-4) / 2) and lr[4] == pytest.approx(0.05)
     assert lr[3] == pytest.approx((0.05 + 5e-4) / 2)
     assert _cosine_lr(0.1, 10, 0, 10, 10) == pytest.approx(0.0)  # t0 = 0: one cosine over the search
+
+
+def test_enas_micro_cell_trains_with_the_final_protocol_and_exports(run_cli, tmp_path):
+    out = tmp_path / "t"
+    rc, _, err = run_cli("train", "--genotype", "enas", "--space", "enas_micro", "--recipe", "darts", "--epochs", "1",
+                         "--channels", "4", "--cells", "5", "--cutout", "2", "--data", "digits", "--batch-size", "32",
+                         "--max-train", "96", "--device", "cpu", "--out", out)
+    assert rc == 0, err
+    rec = json.loads((out / "metrics.json").read_text())
+    assert rec["task"]["drop_path"] > 0 and rec["task"]["auxiliary_weight"] > 0 and rec["task"]["cutout"] == 2
+    assert json.loads((out / "genotype.json").read_text())["reduce_concat"] == [2, 4, 5, 6]
+    rc, _, err = run_cli("export", out, "--out", tmp_path / "e")
+    assert rc == 0, err
+    assert "reduce_concat" in (tmp_path / "e" / "model.py").read_text()
