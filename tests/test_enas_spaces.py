@@ -251,6 +251,7 @@ def test_reference_defaults_per_space_kind_and_user_options_win():
     assert (micro.tanh_constant, micro.op_tanh_reduce, micro.controller_batch, micro.controller_steps,
             micro.controller_lr, micro.lstm_hidden, micro.temperature) == (1.1, 2.5, 10, 30, 3.5e-3, 64, 1.0)
     macro = EnasOptions.from_dict({}, "macro")
+    assert macro.op_tanh_reduce == 1.0  # unused by the reference macro controller
     assert (macro.tanh_constant, macro.controller_batch, macro.controller_steps, macro.controller_lr,
             macro.skip_target, macro.skip_weight) == (1.5, 20, 50, 1e-3, 0.4, 0.8)
     assert EnasOptions.from_dict({"controller_batch": 2}, "cells").controller_batch == 2
@@ -279,3 +280,97 @@ def test_enas_micro_cell_trains_with_the_final_protocol_and_exports(run_cli, tmp
     rc, _, err = run_cli("export", out, "--out", tmp_path / "e")
     assert rc == 0, err
     assert "reduce_concat" in (tmp_path / "e" / "model.py").read_text()
+
+
+def test_enas_macro_trains_with_the_final_protocol_and_exports(run_cli, tmp_path):
+    from nasx.spaces import read_genotype
+
+    space = get_space("enas_macro")
+    gfile = tmp_path / "g.json"
+    gfile.write_text(space.sample(3).to_json())
+    out = tmp_path / "t"
+    rc, _, err = run_cli("train", "--genotype", gfile, "--recipe", "darts", "--epochs", "1", "--channels", "4",
+                         "--cutout", "2", "--data", "digits", "--batch-size", "32", "--max-train", "96",
+                         "--device", "cpu", "--out", out)
+    assert rc == 0, err
+    assert "cells not a setting of this space, skipped" in err
+    rec = json.loads((out / "metrics.json").read_text())
+    assert rec["build"]["network"] == {"channels": 4, "auxiliary": True} and rec["task"]["drop_path"] > 0
+    net = space.with_network(channels=4, auxiliary=True).build(read_genotype(gfile), 10, (1, 8, 8))
+    net.train()
+    logits, aux = net(torch.randn(4, 1, 8, 8))
+    assert logits.shape == aux.shape == (4, 10)
+    net.drop_path_prob = 0.999  # every op output dropped: only the skips and BN remain
+    torch.manual_seed(0)
+    dropped = net(torch.randn(4, 1, 8, 8))[0]
+    assert torch.isfinite(dropped).all()
+    net.eval()
+    assert net(torch.randn(2, 1, 8, 8)).shape == (2, 10)  # no auxiliary output in eval
+    rc, _, err = run_cli("export", out, "--out", tmp_path / "e")
+    assert rc == 0, err
+
+
+def _tiny_macro():
+    return space_from_settings({"kind": "macro", "name": "m", "ops": ["conv_3x3", "max_pool_3x3"], "layers": 4,
+                                "channels": 4, "reduce_after": [1]})
+
+
+def test_macro_controller_is_a_distribution_and_shares_its_op_softmax():
+    import itertools
+
+    from nasx.enas.controller import build_controller
+    from nasx.enas.macro_controller import MacroController
+    from nasx.enas.options import EnasOptions
+
+    torch.manual_seed(0)
+    space = _tiny_macro()
+    ctl = build_controller(space, EnasOptions.from_dict({"lstm_hidden": 8}, "macro"))
+    assert isinstance(ctl, MacroController) and ctl.w_soft.weight.shape == (2, 8)
+    keys = [k for k, _ in space.decisions()]
+    with torch.no_grad():
+        total = sum(float(ctl.score(dict(zip(keys, c))).log_prob.exp())
+                    for c in itertools.product(*[o for _, o in space.decisions()]))
+        assert abs(total - 1.0) < 1e-5
+        s = ctl.sample(torch.Generator().manual_seed(2))
+        assert torch.allclose(ctl.score(s.choices).log_prob, s.log_prob) and s.skip_kl >= 0
+
+
+def test_skip_kl_pulls_the_macro_controller_toward_the_skip_target():
+    from nasx.enas.controller import Reinforce
+    from nasx.enas.macro_controller import MacroController
+
+    torch.manual_seed(0)
+    space = space_from_settings({"kind": "macro", "name": "m", "ops": ["conv_3x3"], "layers": 6, "channels": 4})
+    ctl = MacroController(space, hidden=16, tanh_constant=2.5, skip_target=0.9)
+    rl = Reinforce(ctl, lr=0.05, batch=4, skip_weight=5.0)
+    g = torch.Generator().manual_seed(0)
+
+    def rate():
+        with torch.no_grad():
+            samples = [ctl.sample(torch.Generator().manual_seed(100 + i)) for i in range(30)]
+        got = [v for s in samples for k, v in s.choices.items() if ".skip" in k]
+        return sum(got) / len(got)
+
+    before = rate()
+    for _ in range(30):
+        rl.step(lambda geno: 0.5, g)  # a constant reward: only the KL term moves it
+    assert rate() > before + 0.15
+
+
+def test_enas_search_epoch_on_the_macro_space_with_its_reference_controller():
+    from nasx.data import load_dataset
+    from nasx.enas.macro_controller import MacroController
+    from nasx.enas.options import EnasOptions
+    from nasx.enas.trainer import EnasSearch
+    from nasx.evaluate import Task
+
+    ds = load_dataset("digits", val_fraction=0.2, max_train=128)
+    task = Task(data="digits", epochs=1, batch_size=64, latency=False, device="cpu")
+    opts = EnasOptions.from_dict({"enas_epochs": 1, "controller_steps": 2, "controller_batch": 2,
+                                  "derive_samples": 3}, "macro")
+    search = EnasSearch(get_space("enas_macro").with_network(channels=4), ds, task, opts)
+    assert isinstance(search.controller, MacroController)
+    row = search.train_epoch()
+    assert 0 <= row["reward"] <= 1 and row["epoch"] == 1
+    ranked = search.rank_on_val(3)
+    assert [r["shared_val_acc"] for r in ranked] == sorted((r["shared_val_acc"] for r in ranked), reverse=True)

@@ -6,6 +6,7 @@ trainer.py alternates shared-weight and controller training, then derives the be
 runner.py is the one-shot trial the `enas` strategy (nasx.strategies.enas) names as its runner.
 """
 
+from . import macro_controller as _macro  # noqa: F401  (registers the macro controller)
 from . import micro_controller as _micro  # noqa: F401  (registers the cells controller)
 from .controller import Controller, build_controller
 from .supernet import build_supernet, child_from_supernet

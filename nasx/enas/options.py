@@ -29,7 +29,7 @@ class EnasOptions:
     controller_lr: float = 3.5e-3  # the reference code's micro search (the paper's text says 3.5e-4)
     controller_batch: int = 1  # children sampled and averaged per controller update
     warmup_epochs: int = 0  # first epochs: the controller is scored (reward, baseline) but not updated
-    reference_controller: bool = True  # cells spaces: the reference's attention controller (else the generic LSTM)
+    reference_controller: bool = True  # cells / macro: the reference's attention controller (else the generic LSTM)
     lr_t0: int = 0  # shared weights: cosine warm restarts, first period in epochs (0: one cosine over the search)
     lr_tmul: int = 2  # each restart period is lr_tmul x the previous one
     lr_min: float = 0.0  # the cosine's floor (the task's lr is its peak)
@@ -95,6 +95,6 @@ _REFERENCE = {"lstm_hidden": 64, "temperature": 1.0, "entropy_weight": 1e-4, "ba
 KIND_DEFAULTS: dict[str, dict] = {  # the reference's search scripts, per space kind
     "cells": {**_REFERENCE, "tanh_constant": 1.1, "op_tanh_reduce": 2.5, "controller_lr": 3.5e-3,
               "controller_batch": 10, "controller_steps": 30},
-    "macro": {**_REFERENCE, "tanh_constant": 1.5, "op_tanh_reduce": 2.5, "controller_lr": 1e-3,
+    "macro": {**_REFERENCE, "tanh_constant": 1.5, "op_tanh_reduce": 1.0, "controller_lr": 1e-3,
               "controller_batch": 20, "controller_steps": 50, "skip_target": 0.4, "skip_weight": 0.8},
 }

@@ -236,6 +236,8 @@ class MacroSuperNet(SuperNet):
     def __init__(self, space, num_classes: int, in_channels: int):
         super().__init__(space)
         s = space.settings
+        if s.auxiliary:
+            raise ValueError("the ENAS macro supernet has no auxiliary head (a final-training setting)")
         self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(s.channels))
         self.reductions = MacroReductions(s.channels, s.reductions())

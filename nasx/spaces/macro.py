@@ -34,6 +34,7 @@ class MacroSettings(SpaceSettings):
     channels: int = 16
     reduce_after: list | None = None  # layer indices followed by a reduction; None: after L/3 and 2L/3
     legacy_ops: list = field(default_factory=list)  # readable in genotypes (older runs), never sampled
+    auxiliary: bool = False  # auxiliary head on the last reduction's output (final training)
 
     def check(self, where):
         if not isinstance(self.ops, list) or not self.ops or len(set(self.ops)) != len(self.ops):
@@ -45,6 +46,8 @@ class MacroSettings(SpaceSettings):
                                                              for op in self.legacy_ops):
             raise SpaceError(f"{where}: legacy_ops must list registered op names")
         positive_int(self.layers, "layers", where, 1, 64)
+        if not isinstance(self.auxiliary, bool):
+            raise SpaceError(f"{where}: auxiliary must be true or false")
         positive_int(self.channels, "channels", where, 1, 4096)
         if self.reduce_after is not None:
             ok = isinstance(self.reduce_after, list) and all(
@@ -67,7 +70,7 @@ def _make_op(name: str, c: int, stride: int) -> nn.Module:
 class MacroSpace(SearchSpace):
     kind = "macro"
     settings_cls = MacroSettings
-    network_keys = ("channels",)
+    network_keys = ("channels", "auxiliary")
 
     def _walk(self, chooser: Chooser) -> dict:
         ops = tuple(self.settings.ops)
@@ -116,6 +119,7 @@ class MacroSpace(SearchSpace):
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
         s = self.settings
-        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op)
+        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op,
+                            auxiliary=s.auxiliary, input_side=min(input_size[1:]))
 
 
