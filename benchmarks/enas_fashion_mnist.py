@@ -9,7 +9,7 @@ With `--derive-top-k K` it also re-ranks (as `derive_top_k` does in a search): r
 from scratch for --derive-epochs, retrains the best of them by validation accuracy under the full
 protocol and reports it beside the plain derive, with the re-rank's cost and Kendall tau.
 
-The micro-space run of docs/enas.md (one seed; see there for the cost):
+The micro-space runs of benchmarks/README.md (seeds 0 and 1; vary --seed):
 
     .venv/bin/python benchmarks/enas_fashion_mnist.py --space enas_micro --seed 0 --threads 1 --channels 4 \
         --cells-per-stage 1 --max-train 2000 --val-fraction 0.05 --test-images 2000 --epochs 3 \
