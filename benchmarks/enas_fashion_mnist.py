@@ -4,6 +4,17 @@ Runs an ENAS search (supernet + LSTM controller) on a subsample of Fashion-MNIST
 controller's mean reward and entropy per epoch, derives and retrains the best child from scratch,
 and trains 10 random cells of the same space under the same protocol. The claim checked: the
 derived child beats the random cells' median at a search cost below training those 10 cells.
+With `--derive-top-k K` it also re-ranks (as `derive_top_k` does in a search): ranks
+--derive-samples children by shared-weight accuracy on the whole validation split, trains the top K
+from scratch for --derive-epochs, retrains the best of them by validation accuracy under the full
+protocol and reports it beside the plain derive, with the re-rank's cost and Kendall tau.
+
+The micro-space runs of benchmarks/README.md (seeds 0 and 1; vary --seed):
+
+    .venv/bin/python benchmarks/enas_fashion_mnist.py --space enas_micro --seed 0 --threads 1 --channels 4 \
+        --cells-per-stage 1 --max-train 2000 --val-fraction 0.05 --test-images 2000 --epochs 3 \
+        --enas-epochs 6 --controller-steps 10 --opt controller_batch=3 --derive-samples 40 \
+        --derive-top-k 4 --derive-epochs 1 --random 6 --json micro0.json
 
 The protocol reported in benchmarks/README.md (~29 min on one CPU core; vary --seed):
 
@@ -20,6 +31,7 @@ import json
 import resource
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import scipy.stats
@@ -29,6 +41,7 @@ import yaml
 from nasx.data import load_dataset
 from nasx.enas.options import EnasOptions
 from nasx.enas.plots import enas_plot
+from nasx.enas.rerank import kendall_tau
 from nasx.enas.trainer import EnasSearch
 from nasx.evaluate import Task, train_and_evaluate
 from nasx.spaces import RandomChooser, get_space
@@ -47,6 +60,8 @@ def main() -> None:
     ap.add_argument("--controller-steps", type=int, default=20)
     ap.add_argument("--derive-samples", type=int, default=50)
     ap.add_argument("--random", type=int, default=10)
+    ap.add_argument("--derive-top-k", type=int, default=0, help="also re-rank: train the top K for --derive-epochs")
+    ap.add_argument("--derive-epochs", type=int, default=1)
     ap.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                     help="any other ENAS option, e.g. --opt controller_lr=0.0035 (repeatable)")
     ap.add_argument("--randoms-from", default=None, metavar="JSON",
@@ -76,7 +91,7 @@ def main() -> None:
             ap.error(f"--opt {item!r}: expected KEY=VALUE")
         extra[key] = yaml.safe_load(value)
     opts = EnasOptions.from_dict({"enas_epochs": args.enas_epochs, "controller_steps": args.controller_steps,
-                                  "derive_samples": args.derive_samples, **extra})
+                                  "derive_samples": args.derive_samples, **extra}, space.kind)
     print(f"space {args.space} {net}, data {ds.summary()}, retrain {args.epochs} epochs", flush=True)
     print(f"ENAS options {opts.to_dict()}", flush=True)
 
@@ -95,17 +110,36 @@ def main() -> None:
     print(f"search {search_s:.0f} s, peak RSS {peak_rss:.2f} GiB; derived {space.to_string(best)} "
           f"(shared-weight val acc {derived[0]['shared_val_acc']:.4f})", flush=True)
 
-    def train(genotype):
+    def train(genotype, epochs=None):
         torch.manual_seed(args.seed)
         model = space.build(genotype, num_classes=ds.num_classes, input_size=ds.input_shape)
         t = time.time()
-        res = train_and_evaluate(model, ds, task)
+        res = train_and_evaluate(model, ds, replace(task, epochs=epochs or task.epochs))
         return res, time.time() - t
 
     res, retrain_s = train(best)
     enas = {"val_acc": res.metrics["val_acc"], "test_acc": res.metrics["test_acc"], "seconds": retrain_s}
     print(f"derived child retrained: val {enas['val_acc']:.4f} test {enas['test_acc']:.4f} ({retrain_s:.0f} s)",
           flush=True)
+    rerank = None
+    if args.derive_top_k:
+        t = time.time()
+        ranked = search.rank_on_val(args.derive_samples)[: args.derive_top_k]
+        for r in ranked:
+            r_p, _ = train(r["genotype"], args.derive_epochs)
+            r["proxy_val_acc"] = r_p.metrics["val_acc"] or 0.0
+            print(f"re-rank: shared {r['shared_val_acc']:.4f} proxy {r['proxy_val_acc']:.4f} "
+                  f"{space.to_string(r['genotype'])}", flush=True)
+        rerank_s = time.time() - t
+        top = max(ranked, key=lambda r: r["proxy_val_acc"])
+        r_f, f_s = train(top["genotype"])
+        rerank = {"val_acc": r_f.metrics["val_acc"], "test_acc": r_f.metrics["test_acc"], "seconds": f_s,
+                  "rerank_seconds": rerank_s, "arch": space.to_string(top["genotype"]),
+                  "kendall_tau": kendall_tau([r["shared_val_acc"] for r in ranked], [r["proxy_val_acc"] for r in ranked]),
+                  "children": [{"arch": space.to_string(r["genotype"]), "shared_val_acc": r["shared_val_acc"],
+                                "proxy_val_acc": r["proxy_val_acc"]} for r in ranked]}
+        print(f"re-ranked child retrained: val {rerank['val_acc']:.4f} test {rerank['test_acc']:.4f} "
+              f"(re-rank {rerank_s:.0f} s, tau {rerank['kendall_tau']})", flush=True)
 
     rng = RandomChooser(args.seed + 99)
     randoms = []
@@ -133,6 +167,10 @@ def main() -> None:
     print("|---|---|---|---|")
     print(f"| ENAS derived child, retrained | {enas['val_acc']:.4f} | {enas['test_acc']:.4f} | "
           f"search {search_s:.0f} + retrain {retrain_s:.0f} |")
+    if rerank:
+        print(f"| ENAS re-ranked child (top {args.derive_top_k}, {args.derive_epochs} proxy epochs), retrained | "
+              f"{rerank['val_acc']:.4f} | {rerank['test_acc']:.4f} | search {search_s:.0f} + re-rank "
+              f"{rerank['rerank_seconds']:.0f} + retrain {rerank['seconds']:.0f} |")
     print(f"| median of {args.random} random cells | {med_val:.4f} | {med_test:.4f} | {random_s:.0f} (all {args.random}) |")
     print(f"| best of {args.random} random cells | {max(r['val_acc'] for r in randoms):.4f} | "
           f"{max(r['test_acc'] for r in randoms):.4f} | |")
@@ -149,7 +187,7 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"history": h, "derived": [{**d, "genotype": d["genotype"].to_dict()} for d in derived],
-                       "enas": enas, "search_seconds": search_s, "randoms": randoms,
+                       "enas": enas, "rerank": rerank, "search_seconds": search_s, "randoms": randoms,
                        "kendall_tau": tau.statistic, "peak_rss_gib": peak_rss},
                       f, indent=1)
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .config import SearchConfig
+from .enas.rerank import write_rerank
 from .errors import Interrupted
 from .execute import SearchDriver, SearchObserver, create_executor
 from .execute.interrupt import StopSignals
@@ -65,6 +66,7 @@ def finalize(run: RunDir, baselines: list[dict]) -> None:
              "device_seconds": b.get("device_seconds"), "arch": f"zoo:{b['model']}",
              "learned": {True: "yes", False: "no"}.get(b.get("learned"))} for b in baselines]
     run.write_leaderboard(rows)
+    write_rerank(run)  # ENAS's re-ranked children and their Kendall tau (nothing for other runs)
     trials = run.trials()
     plots = run.path / "plots"
     plots.mkdir(exist_ok=True)

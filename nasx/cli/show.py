@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
+from ..enas.rerank import describe_rerank, rerank_report
 from ..runs import RunDir
 from .common import console, echo_json, human
 
@@ -57,6 +58,7 @@ def run_summary(run: RunDir) -> dict:
         "trials": [{"id": t.trial_id, "genotype": t.genotype.to_dict(), "status": t.status, "reason": t.reason,
                     "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],
         "baselines": [{"learned": None, **r} for r in run.records() if r.get("event") == "baseline"],
+        "enas_rerank": rerank_report(trials),
     }
 
 
@@ -76,6 +78,8 @@ def command(run_dir, top, as_json):
                   f"{st.count('failed')} failed, {st.count('stopped')} stopped); "
                   f"{b['spent_device_seconds']:.0f} device-s spent of {b['limit']}")
     print_leaderboard(run, top)
+    if s["enas_rerank"]:
+        console.print(describe_rerank(s["enas_rerank"]), soft_wrap=True, markup=False)
     plots = run.path / "plots"
     if plots.is_dir():
         console.print("pictures: " + ", ".join(str(p) for p in sorted(plots.glob("*.png"))))

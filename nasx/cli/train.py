@@ -192,8 +192,11 @@ def _new_settings(genotype_file, run_dir, trial, space, data, epochs, network_it
     if recipe:
         r = get_recipe(recipe)
         fields.update(r.task)
-        network = {**network, **r.network}
-        notes.append(f"recipe {r.name}: {r.description} (options given override it)")
+        keys = _network_keys(space or g.space)
+        network = {**network, **{k: v for k, v in r.network.items() if k in keys}}
+        skipped = sorted(set(r.network) - set(keys))
+        notes.append(f"recipe {r.name}: {r.description} (options given override it)"
+                     + (f"; {', '.join(skipped)} not a setting of this space, skipped" if skipped else ""))
     if epochs:
         fields["epochs"] = epochs
     for key in ("batch_size", "lr", "weight_decay", "cutout", "drop_path", "max_train"):
@@ -215,6 +218,13 @@ def _new_settings(genotype_file, run_dir, trial, space, data, epochs, network_it
                 "task": task.to_dict(), "recipe": recipe,
                 "from_run": {"run": str(run.path), "trial": rec.trial_id} if run is not None else None}
     return g, settings, notes
+
+
+def _network_keys(space_name: str) -> tuple:
+    """The network settings the space accepts (a recipe's others, e.g. `cells` on a macro chain, do not apply)."""
+    from ..spaces import get_space
+
+    return get_space(space_name).network_keys
 
 
 def _build(g, settings: dict, task):

@@ -6,7 +6,9 @@ trainer.py alternates shared-weight and controller training, then derives the be
 runner.py is the one-shot trial the `enas` strategy (nasx.strategies.enas) names as its runner.
 """
 
-from .controller import Controller
+from . import macro_controller as _macro  # noqa: F401  (registers the macro controller)
+from . import micro_controller as _micro  # noqa: F401  (registers the cells controller)
+from .controller import Controller, build_controller
 from .supernet import build_supernet, child_from_supernet
 
-__all__ = ["Controller", "build_supernet", "child_from_supernet"]
+__all__ = ["Controller", "build_controller", "build_supernet", "child_from_supernet"]

@@ -73,6 +73,23 @@ class Controller(nn.Module):
         return self.sample(force=choices)
 
 
+CONTROLLERS: dict[str, type] = {}  # space kind -> its reference controller (others: the generic one)
+
+
+def register_controller(kind: str):
+    def deco(cls):
+        CONTROLLERS[kind] = cls
+        return cls
+    return deco
+
+
+def build_controller(space, opts) -> nn.Module:
+    """The controller an ENAS search of `space` trains: the reference's for its kind when one is
+    registered and `opts.reference_controller`, else the generic per-decision LSTM above."""
+    cls = CONTROLLERS.get(space.kind, Controller) if opts.reference_controller else Controller
+    return cls(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant, opts.op_tanh_reduce, opts.skip_target)
+
+
 def _is_op_decision(options) -> bool:
     """An op decision picks among op names; input and skip decisions pick among integers."""
     return all(isinstance(o, str) for o in options)

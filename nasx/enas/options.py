@@ -1,4 +1,10 @@
-"""ENAS options (the `strategy_options` of an `enas` search), validated with one-line errors."""
+"""ENAS options (the `strategy_options` of an `enas` search), validated with one-line errors.
+
+Defaults: the dataclass's, overridden per space kind by `KIND_DEFAULTS`, the reference code's
+search scripts (melodyguan/enas `scripts/cifar10_micro_search.sh` for cells spaces,
+`cifar10_macro_search.sh` for the macro chain; `lstm_size=64` and `temperature=None` from
+`main.py`), then by the user's options. docs/enas.md lists each setting against the reference.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +29,19 @@ class EnasOptions:
     controller_lr: float = 3.5e-3  # the reference code's micro search (the paper's text says 3.5e-4)
     controller_batch: int = 1  # children sampled and averaged per controller update
     warmup_epochs: int = 0  # first epochs: the controller is scored (reward, baseline) but not updated
+    reference_controller: bool = True  # cells / macro: the reference's attention controller (else the generic LSTM)
+    lr_t0: int = 0  # shared weights: cosine warm restarts, first period in epochs (0: one cosine over the search)
+    lr_tmul: int = 2  # each restart period is lr_tmul x the previous one
+    lr_min: float = 0.0  # the cosine's floor (the task's lr is its peak)
     retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
+    derive_top_k: int = 0  # >0: rank derive_samples children on the whole val split under the shared
+    #   weights, train the top k from scratch for derive_epochs, each its own trial; 0: trust the ranking
+    derive_epochs: int = 2  # proxy epochs of each re-ranked child
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> EnasOptions:
-        d = dict(d or {})
+    def from_dict(cls, d: dict | None, kind: str | None = None) -> EnasOptions:
+        """Options from the user's dict over the defaults of the space `kind` (None: the dataclass's)."""
+        d = {**KIND_DEFAULTS.get(kind, {}), **(d or {})}
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(known))
         if unknown:
@@ -62,6 +76,11 @@ class EnasOptions:
             (self.controller_lr > 0, "controller_lr must be > 0"),
             (1 <= self.controller_batch <= 1024, "controller_batch must be in [1, 1024]"),
             (self.warmup_epochs >= 0, "warmup_epochs must be >= 0"),
+            (0 <= self.derive_top_k <= self.derive_samples, "derive_top_k must be in [0, derive_samples]"),
+            (self.derive_epochs >= 1, "derive_epochs must be >= 1"),
+            (self.lr_t0 >= 0, "lr_t0 must be >= 0"),
+            (self.lr_tmul >= 1, "lr_tmul must be >= 1"),
+            (self.lr_min >= 0, "lr_min must be >= 0"),
         ]
         for ok, message in rules:
             if not ok:
@@ -69,3 +88,13 @@ class EnasOptions:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_REFERENCE = {"lstm_hidden": 64, "temperature": 1.0, "entropy_weight": 1e-4, "baseline_decay": 0.99,
+              "lr_t0": 10, "lr_tmul": 2, "lr_min": 5e-4}
+KIND_DEFAULTS: dict[str, dict] = {  # the reference's search scripts, per space kind
+    "cells": {**_REFERENCE, "tanh_constant": 1.1, "op_tanh_reduce": 2.5, "controller_lr": 3.5e-3,
+              "controller_batch": 10, "controller_steps": 30},
+    "macro": {**_REFERENCE, "tanh_constant": 1.5, "op_tanh_reduce": 1.0, "controller_lr": 1e-3,
+              "controller_batch": 20, "controller_steps": 50, "skip_target": 0.4, "skip_weight": 0.8},
+}

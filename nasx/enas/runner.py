@@ -3,7 +3,10 @@
 It resumes from `<run_dir>/enas/checkpoint.pt` (written atomically after every epoch), paces the
 supernet epochs to the budget the driver says is left (from its own epoch times, keeping room for
 derive + retrain), then derives the best child, retrains it from scratch with the ordinary
-evaluator and reports that child's genotype and metrics as the trial's outcome.
+evaluator and reports that child's genotype and metrics as the trial's outcome. With
+`derive_top_k` > 0 it retrains nothing: it ranks `derive_samples` children on the whole validation
+split under the shared weights and reports the top k (`metrics["derived"]`, no `val_acc`, since a
+shared-weight accuracy is not comparable with trained ones); the strategy trains them as trials.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ..spaces import genotype_from_obj
 from ..trial_build import build_record
 from .options import EnasOptions
 from .plots import enas_plot
-from .trainer import EnasSearch
+from .trainer import REWARD_BATCH, EnasSearch
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -73,6 +76,9 @@ def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
         return 0.0
     shared = sum(r["shared_seconds"] for r in h) / len(h)  # a child trains about as fast as one path
     per_sample = sum(r["controller_seconds"] for r in h) / len(h) / max(1, opts.controller_steps * opts.controller_batch)
+    if opts.derive_top_k:  # whole-split ranking (~ val/reward batch x a reward each), then k proxy trainings
+        ratio = max(1.0, len(search.dataset.y_val) / REWARD_BATCH)
+        return opts.derive_samples * per_sample * ratio + opts.derive_top_k * opts.derive_epochs * shared
     return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
 
@@ -119,14 +125,19 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
                 report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
                                       "train_loss": row["train_loss"], "reward": row["reward"],
                                       "entropy": row["entropy"]})
-        derived = search.derive(opts.derive_samples)
-        _atomic_json(folder / "derived.json", [{**r, "genotype": r["genotype"].to_dict()} for r in derived])
+        derive = search.rank_on_val if opts.derive_top_k else search.derive
+        derived = derive(opts.derive_samples)
+        rows = [{**r, "genotype": r["genotype"].to_dict()} for r in derived]
+        _atomic_json(folder / "derived.json", rows)
         best = derived[0]
         extra = {"shared_val_acc": best["shared_val_acc"], "enas_epochs_done": search.epoch,
                  "search_seconds": before + time.time() - t0}
     except Exception as exc:  # noqa: BLE001 - the search failing is this trial's outcome
         return outcome("failed", describe(exc))
     genotype = best["genotype"]
+    if opts.derive_top_k:
+        top = [{"genotype": r["genotype"], "shared_val_acc": r["shared_val_acc"]} for r in rows[:opts.derive_top_k]]
+        return outcome("ok", None, {**extra, "derived": top, "derived_ranked": len(rows)}, genotype.to_dict())
     if not opts.retrain:
         return outcome("ok", None, {"val_acc": best["shared_val_acc"], **extra}, genotype.to_dict())
     torch.manual_seed(task.seed)

@@ -1,10 +1,12 @@
-"""Supernets: one module per (edge, op) holding the weights every child shares.
+"""Supernets: one module per (edge, op) holding the weights every child shares (cells: per node, slot, input, op).
 
 Each supernet mirrors its space's standalone network module by module (same stem, reductions,
 classifier; `create_op` builds every candidate op exactly as a child would), and replaces each
 chosen-op slot by a ModuleList over all the space's ops. `child_map(genotype)` says which
-supernet module feeds each child module, so `child_from_supernet` is a state-dict key rewrite and
-the child computes exactly what the supernet computes on that path.
+supernet module feeds each child module and `input_slices(genotype)` which input channels a
+narrower child module keeps (a cell concatenating fewer nodes), so `child_from_supernet` is a
+state-dict key rewrite plus a slice, and the child computes exactly what the supernet computes on
+that path.
 """
 
 from __future__ import annotations
@@ -53,15 +55,27 @@ class SuperNet(nn.Module):
         """Child module prefix -> supernet module prefix (modules not listed share their name)."""
         raise NotImplementedError
 
+    def input_slices(self, genotype: Genotype) -> dict[str, list[int]]:
+        """Child module prefix -> the input channels of its supernet weights the child keeps (its
+        conv / linear weights are that slice along dim 1); modules not listed keep every channel."""
+        return {}
+
 
 # ---------------------------------------------------------------- cells (NASNet / PNAS)
 
 
 class SuperCell(nn.Module):
-    """Cell whose weights are shared per (block, slot, op), whatever input the slot reads, as in
-    Pham et al.'s micro search: `edges[block][bank][op]`, bank = slot (0 or 1) at stride 1, plus
-    2 + slot for the stride-2 variants a reduction cell applies to its two cell inputs. Per-input
-    weights would split each op's updates over up to B + 1 inputs and train far slower.
+    """Cell whose op weights are shared per (node, slot, input, op), as in the reference code
+    (melodyguan/enas `micro_child.py` `_enas_cell` / `_enas_conv`: every weight is created with a
+    leading `num_possible_inputs` axis and indexed by the state the op reads, under a variable scope
+    per node and per slot x / y): `edges[node][slot][input][op]`. Ops reading the two cell inputs of
+    a reduction cell have stride 2, as in the standalone child (the reference's search-time
+    reduction cell instead factorized-reduces its inputs and runs stride-1 ops; see docs/enas.md).
+
+    The output concatenates every node's state with the states outside the genotype's concat list
+    (ENAS: the nodes another node reads) replaced by zeros, so the next cells' 1x1 convs, sized for
+    all nodes, apply exactly the input-channel slice the standalone child holds (`input_slices`):
+    the reference's gathered `final_conv` weight, placed where the child network has its 1x1 conv.
     """
 
     def __init__(self, ops, blocks, c_pp, c_p, c, reduction, reduction_prev):
@@ -69,20 +83,23 @@ class SuperCell(nn.Module):
         self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
         self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
         self.reduction = reduction
-        strides = (1, 1, 2, 2) if reduction else (1, 1)
-        self.edges = nn.ModuleList(nn.ModuleList(_all_ops(ops, c, st) for st in strides) for _ in range(blocks))
+        self.edges = nn.ModuleList(
+            nn.ModuleList(nn.ModuleList(_all_ops(ops, c, 2 if reduction and i < 2 else 1) for i in range(2 + j))
+                          for _slot in range(2))
+            for j in range(blocks))
+        self.c = c
         self.c_out = c * blocks
 
-    def bank(self, slot: int, source: int) -> int:
-        """Which op bank serves `slot` (0 or 1) when it reads state `source` (0, 1: the cell inputs)."""
-        return slot + (2 if self.reduction and source < 2 else 0)
-
     def forward(self, s0, s1, plan):
+        blocks, concat = plan
         states = [self.pre0(s0), self.pre1(s1)]
-        for j, (ia, oa, ib, ob) in enumerate(plan):
-            states.append(self.edges[j][self.bank(0, ia)][oa](states[ia])
-                          + self.edges[j][self.bank(1, ib)][ob](states[ib]))
-        return torch.cat(states[2:], dim=1)
+        for j, (ia, oa, ib, ob) in enumerate(blocks):
+            states.append(self.edges[j][0][ia][oa](states[ia]) + self.edges[j][1][ib][ob](states[ib]))
+        return torch.cat([h if i in concat else torch.zeros_like(h) for i, h in enumerate(states) if i >= 2], dim=1)
+
+    def channels(self, concat) -> list[int]:
+        """The output channels the child's concatenation of `concat` keeps."""
+        return [(i - 2) * self.c + k for i in concat for k in range(self.c)]
 
 
 class CellSuperNet(SuperNet):
@@ -109,13 +126,20 @@ class CellSuperNet(SuperNet):
 
     def plan(self, genotype):
         d = dict(genotype.data)
-        d.setdefault("reduce", d["normal"])
-        if any(k.endswith("_concat") for k in d):
-            raise ValueError("supernet: a cell with a concat list is not a supernet path (all blocks are concatenated)")
-        if any(len(d[k]) != self.space.settings.blocks for k in ("normal", "reduce")):
-            raise ValueError(f"supernet: genotypes need all {self.space.settings.blocks} blocks")
+        blocks = self.space.settings.blocks
+        if "reduce" not in d:
+            d["reduce"] = d["normal"]
+            d.setdefault("reduce_concat", d.get("normal_concat"))
+        if any(len(d[k]) != blocks for k in ("normal", "reduce")):
+            raise ValueError(f"supernet: genotypes need all {blocks} blocks")
         idx = self.op_index
-        return {k: [(ia, idx[oa], ib, idx[ob]) for ia, oa, ib, ob in d[k]] for k in ("normal", "reduce")}
+        out = {}
+        for k in ("normal", "reduce"):
+            concat = d.get(f"{k}_concat") or list(range(2, 2 + blocks))
+            if min(concat) < 2:
+                raise ValueError(f"supernet: {k}_concat {concat} names a cell input; a supernet path concatenates nodes")
+            out[k] = ([(ia, idx[oa], ib, idx[ob]) for ia, oa, ib, ob in d[k]], frozenset(concat))
+        return out
 
     def run(self, x, arch):
         s0 = s1 = self.stem(x)
@@ -127,10 +151,20 @@ class CellSuperNet(SuperNet):
         arch = self.plan(genotype)
         out = {}
         for n, kind in enumerate(self.kinds):
-            for j, (ia, oa, ib, ob) in enumerate(arch[kind]):
-                cell = self.cells[n]
-                out[f"cells.{n}.ops.{2 * j}"] = f"cells.{n}.edges.{j}.{cell.bank(0, ia)}.{oa}"
-                out[f"cells.{n}.ops.{2 * j + 1}"] = f"cells.{n}.edges.{j}.{cell.bank(1, ib)}.{ob}"
+            for j, (ia, oa, ib, ob) in enumerate(arch[kind][0]):
+                out[f"cells.{n}.ops.{2 * j}"] = f"cells.{n}.edges.{j}.0.{ia}.{oa}"
+                out[f"cells.{n}.ops.{2 * j + 1}"] = f"cells.{n}.edges.{j}.1.{ib}.{ob}"
+        return out
+
+    def input_slices(self, genotype):
+        arch = self.plan(genotype)
+        keep = [cell.channels(sorted(arch[kind][1])) for cell, kind in zip(self.cells, self.kinds)]
+        out = {"classifier": keep[-1]}
+        for n in range(len(self.cells)):
+            if n >= 1:
+                out[f"cells.{n}.pre1"] = keep[n - 1]
+            if n >= 2:
+                out[f"cells.{n}.pre0"] = keep[n - 2]
         return out
 
 
@@ -202,6 +236,8 @@ class MacroSuperNet(SuperNet):
     def __init__(self, space, num_classes: int, in_channels: int):
         super().__init__(space)
         s = space.settings
+        if s.auxiliary:
+            raise ValueError("the ENAS macro supernet has no auxiliary head (a final-training setting)")
         self.stem = nn.Sequential(nn.Conv2d(in_channels, s.channels, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(s.channels))
         self.reductions = MacroReductions(s.channels, s.reductions())
@@ -251,5 +287,11 @@ def child_from_supernet(supernet: SuperNet, genotype: Genotype, num_classes: int
     child = supernet.space.build(genotype, num_classes=num_classes, input_size=tuple(input_size))
     shared = supernet.state_dict()
     mapping = supernet.child_map(genotype)
-    child.load_state_dict({k: shared[_rename(k, mapping)].clone() for k in child.state_dict()})
+    slices = {head: torch.tensor(keep, dtype=torch.long) for head, keep in supernet.input_slices(genotype).items()}
+    state = {}
+    for k in child.state_dict():
+        t = shared[_rename(k, mapping)]
+        head = next((h for h in slices if k.startswith(h + ".")), None)
+        state[k] = (t.index_select(1, slices[head].to(t.device)) if head and t.dim() >= 2 else t).clone()
+    child.load_state_dict(state)
     return child.to(next(supernet.parameters()).device)

@@ -18,16 +18,27 @@ from torch import nn
 from ..data import Batches, Dataset
 from ..evaluate import Task
 from ..evaluate.probes import autocast
-from .controller import Controller, Reinforce
+from .controller import Reinforce, build_controller
 from .options import EnasOptions
 from .supernet import build_supernet
 
 REWARD_BATCH = 256  # images per reward evaluation (and in the fixed derive batch)
 
 
-def _cosine_lr(base: float, epoch: int, step: int, steps: int, epochs: int) -> float:
-    t = (epoch + step / max(1, steps)) / max(1, epochs)
-    return base * 0.5 * (1.0 + math.cos(math.pi * min(1.0, t)))
+def _cosine_lr(base: float, epoch: int, step: int, steps: int, epochs: int, t0: int = 0, tmul: int = 2,
+               floor: float = 0.0) -> float:
+    """Cosine from `base` to `floor`: once over `epochs` (t0 = 0), or with warm restarts after t0,
+    t0 * tmul, ... epochs (SGDR; the reference's child schedule: T0 10, Tmul 2, 0.05 -> 0.0005)."""
+    t = epoch + step / max(1, steps)
+    if t0:
+        period = float(t0)
+        while t >= period:
+            t -= period
+            period *= tmul
+        frac = t / period
+    else:
+        frac = min(1.0, t / max(1, epochs))
+    return floor + (base - floor) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
 class EnasSearch:
@@ -39,8 +50,7 @@ class EnasSearch:
         self.amp = task.amp and self.device.type == "cuda"
         torch.manual_seed(task.seed)
         self.supernet = build_supernet(space, dataset.num_classes, dataset.input_shape).to(self.device)
-        self.controller = Controller(space, opts.lstm_hidden, opts.temperature, opts.tanh_constant,
-                                     opts.op_tanh_reduce, opts.skip_target)
+        self.controller = build_controller(space, opts)
         self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=task.lr, momentum=task.momentum,
                                      nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
         self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight,
@@ -84,7 +94,8 @@ class EnasSearch:
         seen = 0
         for step, (xb, yb) in enumerate(self.train_batches):
             for group in self.w_opt.param_groups:
-                group["lr"] = _cosine_lr(task.lr, self.epoch, step, steps, max(1, self.opts.enas_epochs))
+                group["lr"] = _cosine_lr(task.lr, self.epoch, step, steps, max(1, self.opts.enas_epochs),
+                                         self.opts.lr_t0, self.opts.lr_tmul, min(self.opts.lr_min, task.lr))
             with torch.no_grad():
                 genotype = self.controller.sample(self.generator).genotype
             with autocast(self.device, self.amp):
@@ -156,6 +167,20 @@ class EnasSearch:
         for r in ranked:
             r["shared_val_acc"] = self.val_accuracy(r["genotype"])
         return sorted(ranked, key=lambda r: -r["shared_val_acc"])
+
+    @torch.no_grad()
+    def rank_on_val(self, samples: int) -> list[dict]:
+        """Sample `samples` children and rank every distinct one by shared-weight accuracy on the whole
+        validation split (the re-ranking derive: no one-batch pre-filter); best first."""
+        self.generator.manual_seed(self.task.seed * 7919 + 17)
+        self.controller.eval()
+        seen: dict[str, dict] = {}
+        for _ in range(samples):
+            s = self.controller.sample(self.generator)
+            if s.genotype.hash not in seen:
+                seen[s.genotype.hash] = {"genotype": s.genotype, "log_prob": float(s.log_prob),
+                                         "shared_val_acc": self.val_accuracy(s.genotype)}
+        return sorted(seen.values(), key=lambda r: -r["shared_val_acc"])
 
     @torch.no_grad()
     def val_accuracy(self, genotype) -> float:

@@ -20,6 +20,7 @@ def emit_macro(space, genotype: Genotype) -> Generated:
     codes, entries = _op_table(sorted({op for op, _ in chain}), strides=(1,))
     name = class_name(space.name, genotype, "Net")
     rows = "\n".join(f"        {layer!r},  # layer {i}" for i, layer in enumerate(chain))
+    aux = ", auxiliary=True, input_side=min(INPUT_SIZE[1:])" if s.auxiliary is True else ""
     code = f'''{_OPS_TABLE.format(entries=chr(10).join(entries))}
 
 class {name}(MacroNetwork):
@@ -31,7 +32,7 @@ class {name}(MacroNetwork):
     ]
 
     def __init__(self, num_classes: int = NUM_CLASSES, in_channels: int = IN_CHANNELS):
-        super().__init__(self.LAYERS, {c}, {points!r}, num_classes, in_channels, make_op)
+        super().__init__(self.LAYERS, {c}, {points!r}, num_classes, in_channels, make_op{aux})
 '''
     needs = [("nasx.spaces.macro_network", "MacroNetwork")] + _needs(codes)
     return Generated(name, code, list(dict.fromkeys(needs)))

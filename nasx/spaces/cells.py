@@ -9,6 +9,10 @@ the space's B (PNAS's progressive stages train 1..B-block cells); both cells mus
 Optional `normal_concat` / `reduce_concat` name the states a cell's output concatenates (NASNet-A
 and AmoebaNet-A use a subset); when a list equals the default (all blocks) it is dropped, so the
 canonical form and the hash of every genotype without one are unchanged.
+Spaces declared with `concat: loose_ends` (ENAS's micro space) derive each cell's concat list from
+its blocks: the block states no other block reads (melodyguan/enas `micro_child.py` `_fixed_combine`),
+so every genotype of such a space carries the list its network concatenates; the default `all`
+keeps the convention above.
 
 Network (`cell_network.py`, shared with exported code): a `cifar`, `imagenet` or `nasnet` skeleton, L cells
 (`cells`, or `stages` x `cells_per_stage` normal cells with a reduction cell between stages) with
@@ -30,6 +34,14 @@ from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
 from .cell_network import SKELETONS, cell_layout, cell_network
 from .registry import register_kind
 
+CONCAT_MODES = ("all", "loose_ends")
+
+
+def loose_ends(blocks: list) -> list[int]:
+    """The block states (2+j) that no block of the cell reads: ENAS's cell output."""
+    read = {i for blk in blocks for i in (blk[0], blk[2])}
+    return [2 + j for j in range(len(blocks)) if 2 + j not in read]
+
 
 @dataclass
 class CellSettings(SpaceSettings):
@@ -44,6 +56,7 @@ class CellSettings(SpaceSettings):
     skeleton: str = "cifar"  # "cifar" (3x3 stem), "imagenet" (DARTS's stride-8 stem), "nasnet" (stem cells)
     stem_channels: int = 0  # nasnet skeleton's conv0 width; 0: NASNet-A mobile's 32
     auxiliary: bool = False  # auxiliary head on the last reduction cell (training mode only)
+    concat: str = "all"  # a cell's output: "all" blocks, or "loose_ends" (the blocks no block reads, ENAS)
 
     def check(self, where):
         check_ops(self.ops, where)
@@ -62,6 +75,8 @@ class CellSettings(SpaceSettings):
             raise SpaceError(f"{where}: skeleton must be one of {', '.join(SKELETONS)}, got {self.skeleton!r}")
         if not isinstance(self.auxiliary, bool):
             raise SpaceError(f"{where}: auxiliary must be true or false")
+        if self.concat not in CONCAT_MODES:
+            raise SpaceError(f"{where}: concat must be one of {', '.join(CONCAT_MODES)}, got {self.concat!r}")
         try:
             cell_layout(self.stages, self.cells_per_stage, self.cells)
         except ValueError as exc:
@@ -136,10 +151,17 @@ class CellSpace(SearchSpace):
         if len(counts) > 1:
             raise GenotypeError(f"space {self.name}: normal and reduce cells have different block counts {sorted(counts)}")
         for cell in self.cell_names:
+            concat = None
             if f"{cell}_concat" in data:
                 concat = self._concat(data[f"{cell}_concat"], len(out[cell]), cell)
-                if concat != list(range(2, 2 + len(out[cell]))):
-                    out[f"{cell}_concat"] = concat
+            if s.concat == "loose_ends":
+                ends = loose_ends(out[cell])
+                if concat is not None and concat != ends:
+                    raise GenotypeError(f"space {self.name}: {cell}_concat {concat} is not the cell's loose ends "
+                                        f"{ends} (this space concatenates the blocks no block reads; drop the list)")
+                concat = ends
+            if concat is not None and concat != list(range(2, 2 + len(out[cell]))):
+                out[f"{cell}_concat"] = concat
         return out
 
     def _concat(self, concat, blocks: int, cell: str) -> list[int]:

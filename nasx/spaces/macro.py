@@ -6,7 +6,10 @@ Layer i reads layer i-1 (the stem for i = 0), applies its op, adds the outputs o
 layers it skips from, and batch-normalizes the sum. After the layers listed in `reduce_after` every
 earlier output is halved in resolution (factorized reduce) and the channels double, so skips can
 cross a reduction. Genotype description: `{"layers": [[op, [skip sources]], ...]}`, the sources
-being sorted indices of earlier layers.
+being sorted indices of earlier layers. `legacy_ops` lists ops a space's genotypes may still name
+but that are never sampled: the journal records a run's space by name, so when a bundled space's
+op list changes (enas_macro lost dil_conv_3x3 for the reference's conv_5x5) its older runs still
+read, show, export and train.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class MacroSettings(SpaceSettings):
     layers: int = 12
     channels: int = 16
     reduce_after: list | None = None  # layer indices followed by a reduction; None: after L/3 and 2L/3
+    legacy_ops: list = field(default_factory=list)  # readable in genotypes (older runs), never sampled
+    auxiliary: bool = False  # auxiliary head on the last reduction's output (final training)
 
     def check(self, where):
         if not isinstance(self.ops, list) or not self.ops or len(set(self.ops)) != len(self.ops):
@@ -37,7 +42,12 @@ class MacroSettings(SpaceSettings):
         for op in self.ops:
             if not isinstance(op, str) or not has_op(op):
                 raise SpaceError(f"{where}: unknown op {op!r} in ops")
+        if not isinstance(self.legacy_ops, list) or not all(isinstance(op, str) and has_op(op)
+                                                             for op in self.legacy_ops):
+            raise SpaceError(f"{where}: legacy_ops must list registered op names")
         positive_int(self.layers, "layers", where, 1, 64)
+        if not isinstance(self.auxiliary, bool):
+            raise SpaceError(f"{where}: auxiliary must be true or false")
         positive_int(self.channels, "channels", where, 1, 4096)
         if self.reduce_after is not None:
             ok = isinstance(self.reduce_after, list) and all(
@@ -60,7 +70,7 @@ def _make_op(name: str, c: int, stride: int) -> nn.Module:
 class MacroSpace(SearchSpace):
     kind = "macro"
     settings_cls = MacroSettings
-    network_keys = ("channels",)
+    network_keys = ("channels", "auxiliary")
 
     def _walk(self, chooser: Chooser) -> dict:
         ops = tuple(self.settings.ops)
@@ -87,7 +97,7 @@ class MacroSpace(SearchSpace):
             if not isinstance(layer, list) or len(layer) != 2 or not isinstance(layer[1], list):
                 raise GenotypeError(f"{where}: a layer is [op, [skip sources]], got {layer!r}")
             op, skips = layer
-            if not op_allowed(op, s.ops):
+            if not op_allowed(op, s.ops) and not op_allowed(op, s.legacy_ops):
                 raise GenotypeError(f"{where}: unknown op {op!r} (space ops: {', '.join(s.ops)})")
             for j in skips:
                 if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < i - 1:
@@ -109,6 +119,7 @@ class MacroSpace(SearchSpace):
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
         s = self.settings
-        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op)
+        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op,
+                            auxiliary=s.auxiliary, input_side=min(input_size[1:]))
 
 

@@ -8,6 +8,10 @@ building blocks are read here.
 Layer i reads layer i-1 (the stem for i = 0), applies its op, adds the outputs of the earlier layers
 it skips from, and batch-normalizes the sum. After each layer in `points` every earlier output is
 halved in resolution (factorized reduce) and the channels double, so skips can cross a reduction.
+Final training (the cell work's protocol): drop-path (`drop_path_prob`, set by the trainer per
+epoch) zeroes a layer's op output per sample in training, and the optional auxiliary head (DARTS's
+CIFAR head, as in `cell_network`) reads the output of the last reduction in training mode, like the
+reference's aux head after its last pooling layer.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import torch
 from torch import nn
 
 from ..ops import FactorizedReduce
+from .cell_network import AuxiliaryHead, drop_path
 
 
 def macro_widths(channels: int, layers: int, points) -> list[int]:
@@ -39,8 +44,9 @@ class MacroReductions(nn.ModuleList):
             c *= 2
 
 
-def macro_forward(net: nn.Module, x: torch.Tensor, layer_fn) -> torch.Tensor:
-    """The chain shared by the standalone network and the supernet: `layer_fn(i, h, outs) -> out_i`."""
+def macro_forward(net: nn.Module, x: torch.Tensor, layer_fn, tap=None) -> torch.Tensor:
+    """The chain shared by the standalone network and the supernet: `layer_fn(i, h, outs) -> out_i`;
+    `tap(i, h)`, if given, sees each layer's output (after its reduction, if any)."""
     h = net.stem(x)
     outs: list[torch.Tensor] = []
     points = net.points
@@ -51,6 +57,8 @@ def macro_forward(net: nn.Module, x: torch.Tensor, layer_fn) -> torch.Tensor:
             red = net.reductions[points[i]]
             outs = [red[j](o) for j, o in enumerate(outs)]
             h = outs[-1]
+        if tap is not None:
+            tap(i, h)
     return net.classifier(torch.flatten(net.pool(h), 1))
 
 
@@ -63,17 +71,21 @@ class MacroLayer(nn.Module):
         self.bn = nn.BatchNorm2d(c)
         self.skips = [int(j) for j in skips]
 
-    def forward(self, h, outs):
+    def forward(self, h, outs, drop_prob: float = 0.0):
         y = self.op(h)
+        if self.training and drop_prob > 0.0:
+            y = drop_path(y, drop_prob)
         for j in self.skips:
             y = y + outs[j]
         return self.bn(y)
 
 
 class MacroNetwork(nn.Module):
-    """`layers` = [[op, [skip sources]], ...]; reductions after the layer indices in `points`."""
+    """`layers` = [[op, [skip sources]], ...]; reductions after the layer indices in `points`;
+    `auxiliary`: the auxiliary head on the last reduction's output (training mode only)."""
 
-    def __init__(self, layers, channels: int, points, num_classes: int, in_channels: int, make_op):
+    def __init__(self, layers, channels: int, points, num_classes: int, in_channels: int, make_op,
+                 auxiliary: bool = False, input_side: int = 32):
         super().__init__()
         points = sorted(int(i) for i in points)
         widths = macro_widths(channels, len(layers), points)
@@ -85,6 +97,20 @@ class MacroNetwork(nn.Module):
                                     for i, (op, skips) in enumerate(layers))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(widths[-1], num_classes)
+        self.drop_path_prob = 0.0
+        self.aux_at = points[-1] if auxiliary and points else -1
+        if self.aux_at >= 0:
+            side = int(input_side)
+            for _ in points:
+                side = (side + 1) // 2
+            self.auxiliary_head = AuxiliaryHead(2 * widths[self.aux_at], num_classes, side)
 
     def forward(self, x):
-        return macro_forward(self, x, lambda i, h, outs: self.layers[i](h, outs))
+        aux = []
+
+        def tap(i, h):
+            if i == self.aux_at and self.training:
+                aux.append(self.auxiliary_head(h))
+
+        logits = macro_forward(self, x, lambda i, h, outs: self.layers[i](h, outs, self.drop_path_prob), tap)
+        return (logits, aux[0]) if aux else logits

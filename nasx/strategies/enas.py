@@ -1,9 +1,18 @@
-"""The `enas` strategy: one proposal whose trial runs the whole ENAS search.
+"""The `enas` strategy: one proposal whose trial runs the whole ENAS search, then (`derive_top_k`)
+the re-ranked children as ordinary trials.
 
 The proposal names its runner as data (`meta["runner"]`, checked against the executor's allow-list
 in `nasx.execute.runners`); the strategy never imports the executor. Its genotype is a placeholder
 sample of the space: the runner reports the architecture it derived, which the driver journals.
 The ENAS options travel in the proposal's meta.
+
+With `derive_top_k` = k > 0 the ENAS trial does not retrain: it reports the children it ranked by
+shared-weight validation accuracy (`metrics["derived"]`, best first) and no `val_acc`, and this
+strategy then proposes the top k as ordinary training trials of `derive_epochs` epochs, so the
+executor runs them in parallel, the budget counts them, and the journal, `nasx show` and
+`nasx export` see them; the run's best is the best of them by validation accuracy. Each carries its
+rank and shared-weight accuracy in meta (`nasx.enas.rerank` reads them back for Kendall's tau).
+Resume replays the journal: the ENAS trial refills the queue, the replayed children leave it.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 from ..enas.options import EnasOptions
 from ..enas.supernet import SUPERNETS
 from ..errors import ConfigError
-from ..spaces import RandomChooser
+from ..spaces import RandomChooser, genotype_from_obj
 from .base import Strategy
 from .registry import register_strategy
 
@@ -21,15 +30,36 @@ RUNNER = "nasx.enas.runner:run_enas"  # the trial runner, by name: data in the p
 @register_strategy("enas")
 class EnasStrategy(Strategy):
     def __init__(self, space, seed=0, objectives=("val_acc",), max_trials=None, seeds=None, **options):
-        self.enas = EnasOptions.from_dict(options)
+        self.enas = EnasOptions.from_dict(options, getattr(space, "kind", None))
         super().__init__(space, seed=seed, objectives=objectives, max_trials=max_trials)
         if space is not None and space.kind not in SUPERNETS:
             raise ConfigError(f"strategy enas: no supernet for space kind {space.kind!r} "
                               f"({', '.join(SUPERNETS)})")
+        self.searched = False  # the ENAS trial has been told
+        self.queue: list[tuple[int, object, float | None]] = []  # (rank, genotype, shared_val_acc) to train
 
     @property
     def finished(self) -> bool:
-        return self.asked >= 1 or super().finished
+        if super().finished:
+            return True
+        return self.asked >= 1 and (not self.enas.derive_top_k or (self.searched and not self.queue))
 
     def _propose(self):
-        return self.space.sample(RandomChooser(self.rng)), {}, {"runner": RUNNER, "enas": self.enas.to_dict()}
+        if self.asked == 0:
+            return self.space.sample(RandomChooser(self.rng)), {}, {"runner": RUNNER, "enas": self.enas.to_dict()}
+        if not self.queue:
+            return None  # the ENAS trial is still running
+        rank, genotype, acc = self.queue.pop(0)
+        return genotype, {"epochs": self.enas.derive_epochs}, {"derive_rank": rank, "shared_val_acc": acc}
+
+    def _learn(self, proposal, result) -> None:
+        if proposal.meta.get("runner") == RUNNER:
+            self.searched = True
+            derived = (result.metrics.get("derived") or []) if result.status == "ok" else []
+            self.queue = [(r, genotype_from_obj(d["genotype"]), d.get("shared_val_acc"))
+                          for r, d in enumerate(derived[:self.enas.derive_top_k], start=1)]
+        elif proposal.meta.get("derive_rank") is not None:
+            self.queue = [q for q in self.queue if q[0] != proposal.meta["derive_rank"]]
+
+    def summary(self) -> dict:
+        return {**super().summary(), "searched": self.searched, "to_train": len(self.queue)}

@@ -1,0 +1,70 @@
+"""How far the shared weights ranked the re-ranked children right: Kendall's tau of their
+shared-weight validation accuracy vs the accuracy their short proxy training reached.
+
+Read from the run's journal (the proxy trials carry `meta["derive_rank"]` and
+`meta["shared_val_acc"]`), so `nasx show` and the file written at the end of a search agree, and a
+resumed run counts every child once. Torch-free, no scipy: tau-b on a handful of pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+RERANK_FILE = "enas/rerank.json"
+
+
+def kendall_tau(a: list[float], b: list[float]) -> float | None:
+    """Kendall's tau-b (ties in either list handled); None for fewer than two pairs or all ties."""
+    n = len(a)
+    concordant = discordant = ties_a = ties_b = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            da, db = a[i] - a[j], b[i] - b[j]
+            if da == 0 and db == 0:
+                continue
+            if da == 0:
+                ties_a += 1
+            elif db == 0:
+                ties_b += 1
+            elif (da > 0) == (db > 0):
+                concordant += 1
+            else:
+                discordant += 1
+    denom = math.sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b))
+    return (concordant - discordant) / denom if denom else None
+
+
+def rerank_report(trials) -> dict | None:
+    """The re-ranked children of a run (journal order) and the tau; None when the run has none."""
+    rows = [{"id": t.trial_id, "derive_rank": t.meta["derive_rank"], "shared_val_acc": t.meta.get("shared_val_acc"),
+             "proxy_val_acc": t.metrics.get("val_acc"), "status": t.status, "arch": t.genotype.spec}
+            for t in trials if (t.meta or {}).get("derive_rank") is not None]
+    if not rows:
+        return None
+    pairs = [(r["shared_val_acc"], r["proxy_val_acc"]) for r in rows
+             if r["status"] == "ok" and r["shared_val_acc"] is not None and r["proxy_val_acc"] is not None]
+    tau = kendall_tau([p[0] for p in pairs], [p[1] for p in pairs]) if len(pairs) >= 2 else None
+    best = max((r for r in rows if r["proxy_val_acc"] is not None), key=lambda r: r["proxy_val_acc"], default=None)
+    return {"children": sorted(rows, key=lambda r: r["derive_rank"]), "kendall_tau": tau, "pairs": len(pairs),
+            "best": best and best["id"]}
+
+
+def write_rerank(run) -> Path | None:
+    """Write `enas/rerank.json` in the run directory when the run re-ranked children."""
+    report = rerank_report(run.trials())
+    if report is None:
+        return None
+    path = Path(run.path) / RERANK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1))
+    return path
+
+
+def describe_rerank(report: dict) -> str:
+    tau = report["kendall_tau"]
+    t = "n/a" if tau is None else f"{tau:+.2f}"
+    return (f"ENAS re-rank: {len(report['children'])} children trained from scratch; Kendall tau of shared-weight "
+            f"vs proxy val accuracy {t} over {report['pairs']} pairs (1: the shared weights ranked them right; "
+            f"0: no better than chance); best {report['best']}")
