@@ -84,6 +84,12 @@ def create_op(name: str, c_in: int, c_out: int, stride: int = 1, affine: bool = 
     return _OPS[name](c_in, c_out, stride, affine)
 
 
+def make_op(name: str, c: int, stride: int) -> nn.Module:
+    """`create_op` at equal widths: the `make_op(name, c, stride)` the network builders of
+    nasx.spaces take (exported model.py passes its own, spelled-out table instead)."""
+    return create_op(name, c, c, stride)
+
+
 # ---------------------------------------------------------------- building blocks
 
 

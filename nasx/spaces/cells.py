@@ -29,7 +29,7 @@ from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import create_op, op_allowed
+from ..ops import make_op, op_allowed
 from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
 from .cell_network import SKELETONS, cell_layout, cell_network
 from .registry import register_kind
@@ -230,8 +230,5 @@ class CellSpace(SearchSpace):
         return per_cell ** len(self.cell_names)
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
-        return cell_network(genotype.data, num_classes, tuple(input_size), self.settings.as_dict(), _make_op)
+        return cell_network(genotype.data, num_classes, tuple(input_size), self.settings.as_dict(), make_op)
 
-
-def _make_op(name: str, c: int, stride: int):
-    return create_op(name, c, c, stride)

@@ -20,7 +20,7 @@ from torch import nn
 
 from ..errors import GenotypeError, SpaceError
 from ..genotype import Genotype
-from ..ops import create_op, has_op, op_allowed
+from ..ops import has_op, make_op, op_allowed
 from .base import Chooser, SearchSpace, SpaceSettings, positive_int
 from .macro_network import MacroNetwork
 from .registry import register_kind
@@ -61,9 +61,6 @@ class MacroSettings(SpaceSettings):
         n = self.layers
         return sorted({n // 3 - 1, 2 * n // 3 - 1} - {-1, n - 1})
 
-
-def _make_op(name: str, c: int, stride: int) -> nn.Module:
-    return create_op(name, c, c, stride)
 
 
 @register_kind("macro")
@@ -119,7 +116,7 @@ class MacroSpace(SearchSpace):
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
         s = self.settings
-        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], _make_op,
+        return MacroNetwork(genotype.data["layers"], s.channels, s.reductions(), num_classes, input_size[0], make_op,
                             auxiliary=s.auxiliary, input_side=min(input_size[1:]))
 
 

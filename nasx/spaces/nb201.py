@@ -18,7 +18,7 @@ from torch import nn
 
 from ..errors import GenotypeError
 from ..genotype import Genotype
-from ..ops import create_op
+from ..ops import make_op
 from .base import Chooser, SearchSpace, SpaceSettings, check_ops, positive_int
 from .nb201_network import NB201Network
 from .registry import register_kind
@@ -73,9 +73,6 @@ def format_arch(nodes: list[list[tuple[str, int]]]) -> str:
     return "+".join("|" + "|".join(f"{op}~{i}" for op, i in node) + "|" for node in nodes)
 
 
-def _make_op(name: str, c: int, stride: int) -> nn.Module:
-    return create_op(name, c, c, stride)
-
 
 @register_kind("nb201")
 class NB201Space(SearchSpace):
@@ -112,4 +109,4 @@ class NB201Space(SearchSpace):
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=(3, 32, 32)) -> nn.Module:
         nodes = parse_arch(genotype.data["arch"], self.settings.nodes, self.settings.ops)
         s = self.settings
-        return NB201Network(nodes, s.channels, s.cells_per_stage, num_classes, input_size[0], _make_op)
+        return NB201Network(nodes, s.channels, s.cells_per_stage, num_classes, input_size[0], make_op)
