@@ -342,3 +342,7 @@ def test_bad_enas_option_is_one_line(run_cli, tmp_path):
     assert rc == 2 and "unknown option(s) enas_epoch" in err and "Traceback" not in err
     with pytest.raises(Exception, match="temperature must be > 0"):
         EnasOptions.from_dict({"temperature": 0})
+    cfg = write_config(tmp_path, strategy="enas", budget="1trials", executor="inprocess", space="cells",
+                       network={"channels": 4})
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run2", "--skeleton", "nasnet")
+    assert rc == 2 and "supernet exists for --skeleton cifar" in err and len(err.strip().splitlines()) == 1

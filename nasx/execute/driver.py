@@ -95,7 +95,8 @@ class SearchDriver:
         if self.budget.trials is not None:
             kw.setdefault("max_trials", self.budget.trials)
         seeds = [self.space.seed_genotype(name) for name in self.cfg.seed_arch]
-        s = create_strategy(self.cfg.strategy, self.space, seed=self.cfg.seed, objectives=self.cfg.objectives,
+        space = self.space.with_network(**dict(self.cfg.network or {}))  # same genotypes; the network trained
+        s = create_strategy(self.cfg.strategy, space, seed=self.cfg.seed, objectives=self.cfg.objectives,
                             seeds=seeds, **kw)
         if wrap is not None:
             return wrap(s)

@@ -35,6 +35,11 @@ class EnasStrategy(Strategy):
         if space is not None and space.kind not in SUPERNETS:
             raise ConfigError(f"strategy enas: no supernet for space kind {space.kind!r} "
                               f"({', '.join(SUPERNETS)})")
+        settings = getattr(space, "settings", None)
+        if getattr(settings, "skeleton", "cifar") != "cifar" or getattr(settings, "auxiliary", False) is True:
+            raise ConfigError("strategy enas: its supernet exists for skeleton cifar without an auxiliary head "
+                              "only; search that way, then retrain the found cell at the final size with `nasx train`",
+                              keys=("skeleton",))
         self.searched = False  # the ENAS trial has been told
         self.queue: list[tuple[int, object, float | None]] = []  # (rank, genotype, shared_val_acc) to train
 
