@@ -6,7 +6,8 @@ Every search is a real nasx search: the search driver (budget, "no trial bought 
 trial runner and the run kept in memory (`runs.MemoryRun`). Protocol (as in the NAS-Bench-201
 paper): a query returns the cell's 12-epoch validation accuracy (`val_acc_12ep`, the cheap signal
 a real search would pay for); the pick after n queries is the queried cell with the best
-`val_acc_12ep` so far (the first one on ties), judged by its `test_acc_200ep`. A query is a
+`val_acc_12ep` so far (the first one on ties), judged by the table's test column (`test_acc_200ep`,
+or `test_acc_12ep` in a table without it: the bundled CIFAR-100 and ImageNet16-120 ones). A query is a
 trial the driver launches: a strategy that proposes a cell the run already has is answered from
 the run, free (as in a real search). Cells missing from a table count as failed queries. Searches
 run sequentially (ask, look up, tell), so a strategy's stage barrier never stalls them; one that
@@ -34,7 +35,43 @@ from .errors import NasxError
 CHECKPOINTS = (25, 50, 100, 150)
 MIN_POOL_JOBS = 16
 PROXY_SEED = 0  # one proxy score per cell for every search seed (so the table's cells are scored once)
-INPUT_SHAPE = (3, 32, 32)  # NAS-Bench-201's CIFAR images
+IMAGE_SIZE = 32  # NAS-Bench-201's CIFAR images (ImageNet16-120: 16)
+
+
+@dataclass(frozen=True)
+class BundledTable:
+    """A table that ships with nasx, by name: its file and its data set's classes and image size."""
+
+    file: str
+    classes: int
+    image_size: int
+    target: float | None = None  # default --target (None: half a point under the table's optimum)
+
+
+TABLES: dict[str, BundledTable] = {
+    "cifar10": BundledTable("nb201/nb201_cifar10.csv.gz", 10, 32, 94.0),
+    "cifar100": BundledTable("nb201/nb201_cifar100_12ep.csv.gz", 100, 32),
+    "imagenet16-120": BundledTable("nb201/nb201_imagenet16_120_12ep.csv.gz", 120, 16),
+}
+
+
+def resolve_table(table: str | None) -> tuple[str | None, BundledTable | None]:
+    """(path or None for the default, the bundled entry if `table` names one) for --table NAME|PATH."""
+    from ._data import data_dir
+
+    if table is None or table == "cifar10":
+        return None, TABLES["cifar10"]
+    if table in TABLES:
+        folder, name = TABLES[table].file.split("/")
+        return str(data_dir(folder) / name), TABLES[table]
+    if not Path(table).exists() and "/" not in table and "." not in table:
+        import difflib
+
+        close = difflib.get_close_matches(table, TABLES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise NasxError(f"--table {table!r} is neither a file nor a bundled table{hint}; "
+                        f"bundled: {', '.join(TABLES)}")
+    return table, None
 
 
 @dataclass(frozen=True)
@@ -60,7 +97,8 @@ class Table:
 
     path: str
     val: dict[str, float]   # arch -> val_acc_12ep (%)
-    test: dict[str, float]  # arch -> test_acc_200ep (%)
+    test: dict[str, float]  # arch -> the judged test accuracy (%)
+    judge: str = "test_acc_200ep"  # the column `test` holds
 
     @property
     def optimum(self) -> float:
@@ -76,13 +114,14 @@ def evaluator(table: str | None = None):
 
 
 def load_table(benchmark: str, path: str | None = None) -> Table:
-    """Read (and check) a table with columns arch, val_acc_12ep, test_acc_200ep; NasxError otherwise."""
+    """Read (and check) a table with columns arch, val_acc_12ep and test_acc_200ep (or
+    test_acc_12ep); NasxError otherwise."""
     if benchmark not in BENCHMARKS:
         raise NasxError(f"unknown benchmark {benchmark!r}; choose from {', '.join(BENCHMARKS)}")
     ev = evaluator(None if path is None else str(path))
     t = ev.table
     return Table(ev.path, dict(zip(t["arch"], t["val_acc_12ep"].tolist())),
-                 dict(zip(t["arch"], t["test_acc_200ep"].tolist())))
+                 dict(zip(t["arch"], t[ev.judge].tolist())), ev.judge)
 
 
 def tabular_runner(ev):
@@ -101,7 +140,7 @@ def tabular_runner(ev):
 
 
 def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: str | None = None,
-               prescreen: str | None = None, classes: int = 10) -> np.ndarray:
+               prescreen: str | None = None, classes: int = 10, image_size: int = IMAGE_SIZE) -> np.ndarray:
     """One seeded search through the driver and the in-process executor; returns the picked cell's
     test accuracy (%) after each query (NaN before any)."""
     from .config import SearchConfig
@@ -116,12 +155,14 @@ def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: st
                        strategy_options=dict(bm.options.get(strategy, {}))).validate()
 
     def wrap(s):
-        return with_prescreen(s, prescreen, seed=PROXY_SEED, num_classes=classes, input_shape=INPUT_SHAPE)
+        return with_prescreen(s, prescreen, seed=PROXY_SEED, num_classes=classes,
+                              input_shape=(3, image_size, image_size))
 
+    ev = evaluator(table)
     run = MemoryRun()
     driver = SearchDriver(cfg, run, 0.0, wrap=wrap)
     try:
-        run_inprocess(driver, run=tabular_runner(evaluator(table)))
+        run_inprocess(driver, run=tabular_runner(ev))
     finally:
         driver.strategy.close()
     trace = np.full(queries, np.nan)
@@ -129,16 +170,16 @@ def run_search(benchmark: str, strategy: str, seed: int, queries: int, table: st
     for rec in run.journal[:queries]:
         m = rec["metrics"]
         if rec["status"] == "ok" and m.get("val_acc") is not None and m["val_acc"] > best_val:
-            best_val, pick = m["val_acc"], 100.0 * m["test_acc_200ep"]
+            best_val, pick = m["val_acc"], 100.0 * m[ev.judge]
         trace[q] = pick
         q += 1
     trace[q:] = pick
     return trace
 
 
-def timed_search(benchmark, strategy, seed, queries, table=None, prescreen=None, classes=10):
+def timed_search(benchmark, strategy, seed, queries, table=None, prescreen=None, classes=10, image_size=IMAGE_SIZE):
     t0 = time.perf_counter()
-    trace = run_search(benchmark, strategy, seed, queries, table, prescreen, classes)
+    trace = run_search(benchmark, strategy, seed, queries, table, prescreen, classes, image_size)
     return trace, time.perf_counter() - t0
 
 
@@ -162,38 +203,40 @@ def _auto_workers(workers: int, jobs: int) -> int:
     return max(1, min(workers, jobs))
 
 
-def _scorer(proxy: str, classes: int):
+def _scorer(proxy: str, classes: int, image_size: int = IMAGE_SIZE):
     from .proxies import ProxyScorer
     from .spaces import get_space
 
-    return ProxyScorer(get_space("nb201"), proxy, seed=PROXY_SEED, num_classes=classes, input_shape=INPUT_SHAPE)
+    return ProxyScorer(get_space("nb201"), proxy, seed=PROXY_SEED, num_classes=classes,
+                       input_shape=(3, image_size, image_size))
 
 
-def _score_cells(proxy: str, archs: list[str], classes: int) -> tuple[int, float]:
+def _score_cells(proxy: str, archs: list[str], classes: int, image_size: int = IMAGE_SIZE) -> tuple[int, float]:
     """Score `archs` into the cache; (cells computed, seconds computing)."""
     from .spaces import get_space
 
-    space, sc = get_space("nb201"), _scorer(proxy, classes)
+    space, sc = get_space("nb201"), _scorer(proxy, classes, image_size)
     for a in archs:
         sc.score(space.from_string(a))
     return sc.computed, sc.seconds
 
 
 def table_scores(proxy: str, table: str | None = None, classes: int = 10, workers: int = 0,
-                 chunk: int = 250) -> dict:
+                 chunk: int = 250, image_size: int = IMAGE_SIZE) -> dict:
     """The proxy's score of every cell of the table, from the cache, computing the missing ones
-    (in `workers` processes). Returns {scores: arch -> score, computed, seconds, spearman}, where
-    spearman is the scores' rank correlation with the table's test_acc_200ep."""
+    (in `workers` processes). Returns {scores: arch -> score, computed, seconds, spearman, judge},
+    where spearman is the scores' rank correlation with the table's judged test column."""
     from .spaces import get_space
     from .strategies.surrogates import spearman
 
-    t = evaluator(table).table
-    space, sc = get_space("nb201"), _scorer(proxy, classes)
+    ev = evaluator(table)
+    t = ev.table
+    space, sc = get_space("nb201"), _scorer(proxy, classes, image_size)
     archs = list(t["arch"])
     missing = [a for a in archs if sc.cache.get(sc.key(space.from_string(a))) is None]
     bundled = 0
     if missing:
-        bundled = _prefill_bundled(sc, space, missing, classes)
+        bundled = _prefill_bundled(sc, space, missing, classes, image_size)
         if bundled:
             missing = [a for a in missing if sc.cache.get(sc.key(space.from_string(a))) is None]
     computed, seconds = 0, 0.0
@@ -201,16 +244,16 @@ def table_scores(proxy: str, table: str | None = None, classes: int = 10, worker
         parts = [missing[i:i + chunk] for i in range(0, len(missing), chunk)]
         workers = _auto_workers(workers, len(parts) if len(missing) > 4 * chunk else 1)
         if workers <= 1:
-            computed, seconds = _score_cells(proxy, missing, classes)
+            computed, seconds = _score_cells(proxy, missing, classes, image_size)
         else:
             with _pool(workers) as pool:
-                for fut in as_completed([pool.submit(_score_cells, proxy, p, classes) for p in parts]):
+                for fut in as_completed([pool.submit(_score_cells, proxy, p, classes, image_size) for p in parts]):
                     c, s = fut.result()
                     computed, seconds = computed + c, seconds + s
     scores = {a: sc.score(space.from_string(a)) for a in archs}
-    rho = spearman(ranked_last(np.array([scores[a] for a in archs])), t["test_acc_200ep"])
+    rho = spearman(ranked_last(np.array([scores[a] for a in archs])), t[ev.judge])
     return {"scores": scores, "computed": computed, "seconds": seconds, "spearman": rho, "cells": len(archs),
-            "bundled": bundled}
+            "bundled": bundled, "judge": ev.judge}
 
 
 def ranked_last(scores: np.ndarray) -> np.ndarray:
@@ -221,20 +264,21 @@ def ranked_last(scores: np.ndarray) -> np.ndarray:
     return np.where(ok, scores, low)
 
 
-def bundle_path(proxy: str, classes: int) -> Path:
-    """The shipped scores of all 15,625 NB201 cells (nasx's network, 16 channels, 3x32x32, seed 0),
-    by table index: `benchmarks/proxy_bundle.py` writes it from the cache."""
+def bundle_path(proxy: str, classes: int, image_size: int = IMAGE_SIZE) -> Path:
+    """The shipped scores of all 15,625 NB201 cells (nasx's network, 16 channels, 3 x size x size,
+    seed 0), by table index: `benchmarks/proxy_bundle.py` writes it from the cache."""
     from ._data import data_dir
 
-    return data_dir("nb201") / f"proxy_{proxy}_classes{classes}.csv.gz"
+    size = "" if image_size == IMAGE_SIZE else f"_{image_size}px"
+    return data_dir("nb201") / f"proxy_{proxy}_classes{classes}{size}.csv.gz"
 
 
-def _prefill_bundled(sc, space, missing: list[str], classes: int) -> int:
+def _prefill_bundled(sc, space, missing: list[str], classes: int, image_size: int = IMAGE_SIZE) -> int:
     """Copy the bundled scores of the cells in `missing` into the cache; how many it had."""
     import csv
     import gzip
 
-    p = bundle_path(sc.proxy.name, classes)
+    p = bundle_path(sc.proxy.name, classes, image_size)
     if not p.is_file() or sc.network or sc.seed != PROXY_SEED:
         return 0
     want = set(missing)
@@ -251,7 +295,7 @@ def _prefill_bundled(sc, space, missing: list[str], classes: int) -> int:
 
 def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, table: str | None = None,
               workers: int = 0, on_done=None, prescreen: str | None = None,
-              classes: int = 10) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+              classes: int = 10, image_size: int = IMAGE_SIZE) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Strategy -> (seeds, queries) array of picked test accuracies (seeds 0..seeds-1 for every
     strategy), and strategy -> mean seconds per search.
 
@@ -272,10 +316,10 @@ def run_bench(benchmark: str, strategies: list[str], seeds: int, queries: int, t
 
     if workers <= 1:
         for s, i in jobs:
-            done(s, i, timed_search(benchmark, s, i, queries, table, prescreen, classes))
+            done(s, i, timed_search(benchmark, s, i, queries, table, prescreen, classes, image_size))
         return out, secs
     with _pool(workers) as pool:
-        futures = {pool.submit(timed_search, benchmark, s, i, queries, table, prescreen, classes): (s, i)
+        futures = {pool.submit(timed_search, benchmark, s, i, queries, table, prescreen, classes, image_size): (s, i)
                    for s, i in jobs}
         for fut in as_completed(futures):
             done(*futures[fut], fut.result())

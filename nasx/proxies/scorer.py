@@ -59,6 +59,7 @@ class ProxyScorer:
         self.cache = cache if cache is not None else ProxyCache(default_cache_path())
         self.seconds = 0.0  # computing time spent (what the budget is charged)
         self.computed = 0
+        self._memo: dict[str, float] = {}  # genotype hash -> score: a predictor asks for the same cells often
 
     def _data_spec(self) -> str:
         """What the score depends on besides network and seed (the cache key's data part)."""
@@ -88,12 +89,15 @@ class ProxyScorer:
                          self.seed)
 
     def score(self, genotype) -> float:
+        memo = self._memo.get(genotype.hash)
+        if memo is not None:
+            return memo
         key = self.key(genotype)
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit
-        value, secs = self.compute(genotype)
-        self.cache.put(key, value, secs)
+        value = self.cache.get(key)
+        if value is None:
+            value, secs = self.compute(genotype)
+            self.cache.put(key, value, secs)
+        self._memo[genotype.hash] = value
         return value
 
     def score_many(self, genotypes) -> list[float]:

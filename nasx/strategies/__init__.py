@@ -8,6 +8,7 @@ from . import evolution as _evolution  # noqa: F401
 from . import optuna_strategy as _optuna  # noqa: F401
 from . import pnas as _pnas  # noqa: F401
 from . import local_search as _local  # noqa: F401
+from . import bananas as _bananas  # noqa: F401
 from . import enas as _enas  # noqa: F401
 
 __all__ = ["OBJECTIVES", "Proposal", "Strategy", "check_objectives", "create_strategy", "objective_values",

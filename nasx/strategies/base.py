@@ -173,6 +173,11 @@ class Strategy(ABC):
     def _learn(self, proposal: Proposal, result) -> None:
         """Update internal state with a told result (default: nothing beyond history)."""
 
+    def attach_proxy(self, score_many) -> bool:
+        """Offer a zero-cost proxy (genotypes -> scores) as a feature for the strategy's learned model;
+        True if the strategy uses it. `--prescreen` offers its proxy to every strategy."""
+        return False
+
     def close(self) -> None:
         """Release resources (e.g. storage handles)."""
 

@@ -97,6 +97,7 @@ class PNAS(Strategy):
         self.told: dict[str, float | None] = {}     # this stage: hash -> accuracy (None = failed)
         self._done = False
         self._features: dict = {}  # surrogate inputs by genotype hash, reused by every stage's fit
+        self._proxy = None  # zero-cost proxy scores as one more surrogate input (attach_proxy)
         self._start(1, self._first_cells(), {})
 
     # ---- protocol
@@ -135,6 +136,11 @@ class PNAS(Strategy):
             self.seen.discard(p.genotype.hash)
             if self.members and len(self.told) == len(self.members) and not self.plan:
                 self._finish_stage()
+
+    def attach_proxy(self, score_many) -> bool:
+        """The surrogate reads each cell's proxy score beside its encoding (from the next fit on)."""
+        self._proxy = score_many
+        return True
 
     def summary(self) -> dict:
         return {**super().summary(), "stage": self.stage, "stages": list(self.stage_log)}
@@ -230,7 +236,7 @@ class PNAS(Strategy):
             return rng.sample(candidates, min(len(candidates), self.beam)), {}
         ranked = sorted(self.data.items())  # by hash: the fit depends on the set, not the tell order
         model = create_surrogate(self.surrogate_name, self.space, seed=self.seed * 1009 + self.stage,
-                                 cache=self._features)
+                                 cache=self._features, proxy=self._proxy)
         model.fit([g for _, (g, _) in ranked], np.array([a for _, (_, a) in ranked]))
         mean, std = model.predict(candidates)
         score = mean + self.kappa * std

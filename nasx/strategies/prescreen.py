@@ -5,9 +5,11 @@ random search, tournament + mutation for evolution, N TPE draws, the next N of a
 scores the candidates with the proxy on their real untrained networks, proposes the best and
 `discard`s the rest (a discarded proposal is never run, told or charged as a trial). Seeded
 proposals (`--seed-arch`) and one-shot runs that name their own runner (ENAS) pass through
-unscored. The proxy's computing time rides on the chosen proposal as `meta["proxy_seconds"]`;
-the driver charges it to the budget like trial time. The wrapper is a strategy to the executors,
-so it works in-process and on Ray unchanged.
+unscored. Strategies with a learned model (PNAS, BANANAS) also read the proxy as one more input
+of their predictor (`Strategy.attach_proxy`); `PROXY:1` gives that alone, with no screening. The
+proxy's computing time (the candidates' and the predictor's) rides on the next chosen proposal as
+`meta["proxy_seconds"]`; the driver charges it to the budget like trial time. The wrapper is a
+strategy to the executors, so it works in-process and on Ray unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class Prescreened:
         self.inner, self.scorer, self.n = inner, scorer, int(n)
         self.proxy_seconds = 0.0
         self.screened = 0
+        self._charged = scorer.seconds  # proxy time up to here is on earlier proposals' bills
+        self.as_feature = bool(inner.attach_proxy(scorer.score_many))  # model-based strategies learn from it
 
     def __getattr__(self, name):  # name, space, history, pending, max_trials, asked, seed, ...
         return getattr(self.inner, name)
@@ -44,9 +48,10 @@ class Prescreened:
                 cands.append(p)  # (seeds are all asked before any proposal, so none comes here)
         finally:
             self.inner.max_trials = limit
-        before = self.scorer.seconds
         scores = self.scorer.score_many([p.genotype for p in cands])
-        spent = self.scorer.seconds - before
+        # everything scored since the last bill: the candidates, and the surrogate's own features
+        # (PNAS refits in tell, BANANAS in ask)
+        spent, self._charged = self.scorer.seconds - self._charged, self.scorer.seconds
         best = max(range(len(cands)), key=lambda i: (scores[i], -i))  # the first on ties
         for i, p in enumerate(cands):
             if i != best:
@@ -79,7 +84,8 @@ class Prescreened:
 
     def summary(self) -> dict:
         return {**self.inner.summary(), "prescreen": f"{self.scorer.proxy.name}:{self.n}",
-                "proxy_seconds": round(self.proxy_seconds, 3), "screened": self.screened}
+                "proxy_seconds": round(self.proxy_seconds, 3), "screened": self.screened,
+                "proxy_feature": self.as_feature}
 
 
 def with_prescreen(strategy, prescreen: str | None, *, network: dict | None = None, data: str | None = None,

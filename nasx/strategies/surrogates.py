@@ -7,6 +7,10 @@ Two kinds, chosen by name (`create_surrogate`):
   mlp_ensemble  M small MLPs over the space's fixed-length one-hot encoding, trained as one batched
                 model from different initialisations on bootstrap resamples; their spread is the
                 uncertainty.
+With `proxy` (a function genotypes -> zero-cost proxy scores, e.g. `ProxyScorer.score_many`) every
+model also reads the candidate's proxy score as one more input, standardised on the fitted cells
+(-inf, a cell with no input-output path, maps below all of them): the proxy ranks untrained cells
+the predictor has no data near, the encoding corrects it where it has.
 Targets are rank-normalised before fitting: only the order matters to the search, and the long
 tail of broken cells (10% accuracy) would otherwise dominate a squared loss. Training is full-batch
 Adam for a fixed number of steps with a seeded initialisation, so a fit is a deterministic function
@@ -81,10 +85,17 @@ class Surrogate(ABC):
 
     name = ""
 
-    def __init__(self, space, seed: int = 0, steps: int = 200, lr: float = 0.01, cache: dict | None = None):
+    def __init__(self, space, seed: int = 0, steps: int = 200, lr: float = 0.01, cache: dict | None = None,
+                 proxy=None):
         self.space, self.seed, self.steps, self.lr = space, int(seed), int(steps), float(lr)
         self.model: nn.Module | None = None
         self.cache = {} if cache is None else cache  # (kind, genotype hash) -> features; shareable across fits
+        self.proxy = proxy
+        self._proxy_stats: tuple[float, float, float] | None = None  # (mean, std, floor) of the fitted cells
+
+    @property
+    def extra_inputs(self) -> int:
+        return 1 if self.proxy is not None else 0
 
     def featurize(self, genotypes) -> tuple:
         rows = []
@@ -93,7 +104,21 @@ class Surrogate(ABC):
             if key not in self.cache:
                 self.cache[key] = self.features(g)
             rows.append(self.cache[key])
-        return self.collate(rows)
+        x = self.collate(rows)
+        if self.proxy is None:
+            return x
+        return (*x, self._proxy_column(genotypes))
+
+    def _proxy_column(self, genotypes) -> torch.Tensor:
+        with torch.enable_grad():  # predict() runs under no_grad; gradient proxies need autograd
+            raw = np.array(self.proxy(list(genotypes)), dtype=float)
+        if self._proxy_stats is None:  # set by the fit, from the cells it is fitted on
+            ok = raw[np.isfinite(raw)]
+            mean, std = (float(ok.mean()), float(ok.std()) or 1.0) if len(ok) else (0.0, 1.0)
+            self._proxy_stats = (mean, std, ((float(ok.min()) if len(ok) else 0.0) - mean) / std - 1.0)
+        mean, std, floor = self._proxy_stats
+        z = np.where(np.isfinite(raw), (np.nan_to_num(raw, neginf=0.0, posinf=0.0) - mean) / std, floor)
+        return torch.from_numpy(np.clip(z, -4.0, 4.0).astype(np.float32))[:, None]
 
     def fit(self, genotypes, y) -> Surrogate:
         with one_thread():
@@ -103,6 +128,7 @@ class Surrogate(ABC):
         if len(genotypes) != len(y) or not len(y):
             raise ValueError("fit needs as many accuracies as genotypes, and at least one")
         target = torch.from_numpy(rank_targets(y))
+        self._proxy_stats = None
         x = self.featurize(genotypes)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
             torch.manual_seed(self.seed)
@@ -152,16 +178,18 @@ class Surrogate(ABC):
 
 
 class _SeqModel(nn.Module):
-    def __init__(self, vocab: int, width: int, embed: int, hidden: int):
+    def __init__(self, vocab: int, width: int, embed: int, hidden: int, extra: int = 0):
         super().__init__()
         self.embed = nn.Embedding(vocab, embed, padding_idx=0)
         self.lstm = nn.LSTM(width * embed, hidden, batch_first=True)
-        self.head = nn.Linear(hidden, 1)
+        self.head = nn.Linear(hidden + extra, 1)
 
-    def forward(self, tokens, lengths):
+    def forward(self, tokens, lengths, extra=None):
         n, t, _ = tokens.shape
         out, _ = self.lstm(self.embed(tokens).reshape(n, t, -1))
         last = out[torch.arange(n), lengths - 1]
+        if extra is not None:
+            last = torch.cat([last, extra], dim=-1)
         return self.head(last).squeeze(-1)
 
 
@@ -170,8 +198,8 @@ class LSTMSurrogate(Surrogate):
     """PNAS's predictor: shared token embeddings, one LSTM step per block, a linear head."""
 
     def __init__(self, space, seed: int = 0, embed: int = 16, hidden: int = 32, steps: int = 150,
-                 lr: float = 0.01, cache: dict | None = None):
-        super().__init__(space, seed, steps, lr, cache)
+                 lr: float = 0.01, cache: dict | None = None, proxy=None):
+        super().__init__(space, seed, steps, lr, cache, proxy)
         self.embed_dim, self.hidden = embed, hidden
         self.vocab: dict[str, int] = {}
         for _, opts in space.decisions():
@@ -199,7 +227,7 @@ class LSTMSurrogate(Surrogate):
         return torch.from_numpy(tokens), torch.tensor([len(r) for r in rows])
 
     def make_model(self):
-        return _SeqModel(len(self.vocab) + 1, self.width, self.embed_dim, self.hidden)
+        return _SeqModel(len(self.vocab) + 1, self.width, self.embed_dim, self.hidden, self.extra_inputs)
 
 
 class _EnsembleMLP(nn.Module):
@@ -212,7 +240,9 @@ class _EnsembleMLP(nn.Module):
         self.w2 = nn.Parameter(torch.randn(members, hidden, 1) * (1.0 / hidden) ** 0.5)
         self.b2 = nn.Parameter(torch.zeros(members, 1, 1))
 
-    def forward(self, x):
+    def forward(self, x, extra=None):
+        if extra is not None:
+            x = torch.cat([x, extra], dim=-1)
         h = torch.relu(torch.matmul(x, self.w1) + self.b1)
         return (torch.matmul(h, self.w2) + self.b2).squeeze(-1)
 
@@ -222,8 +252,8 @@ class MLPEnsembleSurrogate(Surrogate):
     """Ensemble of MLPs on `space.encode` (absent blocks encode as zeros); std across members."""
 
     def __init__(self, space, seed: int = 0, members: int = 5, hidden: int = 32, steps: int = 60,
-                 lr: float = 0.03, cache: dict | None = None):
-        super().__init__(space, seed, steps, lr, cache)
+                 lr: float = 0.03, cache: dict | None = None, proxy=None):
+        super().__init__(space, seed, steps, lr, cache, proxy)
         self.members, self.hidden = members, hidden
 
     def features(self, genotype):
@@ -233,7 +263,7 @@ class MLPEnsembleSurrogate(Surrogate):
         return (torch.from_numpy(np.stack(rows)),)
 
     def make_model(self):
-        return _EnsembleMLP(self.members, self.space.encoding_size, self.hidden)
+        return _EnsembleMLP(self.members, self.space.encoding_size + self.extra_inputs, self.hidden)
 
     def sample_weights(self, n):
         """Bootstrap counts per member (member 0 sees every point once) so members disagree off-data."""
