@@ -1,7 +1,7 @@
 """Full strategy benchmark on NAS-Bench-201: random, TPE, regularized evolution and PNAS, 150 queries each.
 
     .venv/bin/python benchmarks/nb201_strategies.py [--seeds 100] [--workers 0] [--plot runs/bench-nb201.png]
-        [--prescreen synflow:10]
+        [--prescreen synflow:10] [--table cifar10|cifar100|imagenet16-120|PATH]
 
 Runs `nasx bench nb201` with the protocol of nasx/bench.py (pick = best 12-epoch validation accuracy
 among the queried cells, judged by its 200-epoch test accuracy) and prints its table plus the wall time.
@@ -27,10 +27,12 @@ def run() -> int:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--plot", default="runs/bench-nb201.png")
     ap.add_argument("--prescreen", default=None)
+    ap.add_argument("--table", default=None, help="a bundled table's name or a CSV(.gz) path")
     a = ap.parse_args()
     t0 = time.perf_counter()
     rc = main(["bench", "nb201", "--strategy", a.strategy, "--queries", str(a.queries), "--seeds", str(a.seeds),
-               "--workers", str(a.workers), "--plot", a.plot, *(["--prescreen", a.prescreen] if a.prescreen else [])])
+               "--workers", str(a.workers), "--plot", a.plot, *(["--prescreen", a.prescreen] if a.prescreen else []),
+               *(["--table", a.table] if a.table else [])])
     print(f"wall time: {time.perf_counter() - t0:.1f} s")
     return rc
 

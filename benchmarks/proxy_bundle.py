@@ -1,10 +1,12 @@
 """Write the proxy scores nasx ships for the bench: every NB201 cell of the bundled table, by index.
 
-    .venv/bin/python benchmarks/proxy_bundle.py [--proxy synflow] [--classes 10] [--workers 0]
+    .venv/bin/python benchmarks/proxy_bundle.py [--proxy synflow] [--table cifar10|cifar100|imagenet16-120]
+        [--workers 0]
 
 Computes what the cache lacks (`nasx.bench.table_scores`, the same settings `nasx bench nb201
---prescreen` uses) and writes nb201/proxy_<proxy>_classes<classes>.csv.gz (index,score), so a
-fresh install's first pre-screened bench skips the one-off scoring of 15,625 networks.
+--table NAME --prescreen` uses: the bundled table's classes and image size) and writes
+nb201/proxy_<proxy>_classes<classes>[_<size>px].csv.gz (index,score), so a fresh install's first
+pre-screened bench skips the one-off scoring of 15,625 networks.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from nasx import bench
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--proxy", default="synflow")
-    ap.add_argument("--classes", type=int, default=10)
+    ap.add_argument("--table", default="cifar10", choices=list(bench.TABLES))
     ap.add_argument("--workers", type=int, default=0)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    r = bench.table_scores(a.proxy, None, a.classes, a.workers)
-    t = bench.evaluator(None).table
-    out = bench.bundle_path(a.proxy, a.classes)
+    path, known = bench.resolve_table(a.table)
+    r = bench.table_scores(a.proxy, path, known.classes, a.workers, image_size=known.image_size)
+    t = bench.evaluator(path).table
+    out = bench.bundle_path(a.proxy, known.classes, known.image_size)
     with gzip.GzipFile(out, "wb", mtime=0) as f:  # byte-identical for the same scores
         f.write(b"index,score\n")
         for i, arch in zip(t["index"], t["arch"]):
