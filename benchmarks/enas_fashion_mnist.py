@@ -186,6 +186,8 @@ def main() -> None:
     if reused is not None:
         randoms = [{k: v for k, v in r.items() if k != "shared_val_acc"} for r in reused["randoms"][: args.random]]
         print(f"{len(randoms)} random cells reused from {args.randoms_from} (same protocol: {protocol})")
+        for _ in randoms:  # the same draws as the earlier run: cells after the reused ones are new ones
+            space.sample(rng)
     for i in range(len(randoms), args.random):
         g_i = space.sample(rng)
         r_i, s_i, c_i = train(g_i)
