@@ -5,11 +5,23 @@ controller's mean reward and entropy per epoch, derives and retrains the best ch
 and trains 10 random cells of the same space under the same protocol. The claim checked: the
 derived child beats the random cells' median at a search cost below training those 10 cells.
 With `--derive-top-k K` it also re-ranks (as `derive_top_k` does in a search): ranks
---derive-samples children by shared-weight accuracy on the whole validation split, trains the top K
-from scratch for --derive-epochs, retrains the best of them by validation accuracy under the full
-protocol and reports it beside the plain derive, with the re-rank's cost and Kendall tau.
+--derive-samples children by shared-weight accuracy on the whole validation split (or on a fixed
+seeded subset of --derive-rank-images of its images), trains the top K from scratch for
+--derive-epochs, retrains the best of them by validation accuracy under the full protocol and
+reports it beside the plain derive, with the re-rank's cost and Kendall tau. Costs are reported as
+this process's CPU seconds (one torch thread: robust to the machine's load) and wall seconds:
+the supernet epochs ("search"), the plain derive, the re-rank (ranking + proxy trainings), each
+retrain and each random cell.
 
-The micro-space runs of benchmarks/README.md (seeds 0 and 1; vary --seed):
+The 5-seed micro-space runs of benchmarks/README.md (seeds 0-4; vary --seed):
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/enas_fashion_mnist.py --space enas_micro --seed 0 \
+        --threads 1 --channels 4 --cells-per-stage 1 --max-train 2000 --val-fraction 0.05 --test-images 2000 \
+        --epochs 3 --enas-epochs 5 --controller-steps 10 --opt controller_batch=3 --derive-samples 40 \
+        --derive-rank-images 500 --derive-top-k 4 --derive-epochs 2 --random 10 \
+        --json benchmarks/results/enas_micro_rerank_seed0.json
+
+The earlier 2-seed micro-space runs (whole-split ranking, 6 random cells):
 
     .venv/bin/python benchmarks/enas_fashion_mnist.py --space enas_micro --seed 0 --threads 1 --channels 4 \
         --cells-per-stage 1 --max-train 2000 --val-fraction 0.05 --test-images 2000 --epochs 3 \
