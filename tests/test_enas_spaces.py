@@ -125,12 +125,13 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     assert all(c["fidelity"] == {"epochs": 1} and c["status"] == "ok" for c in children)
     assert [c["meta"]["shared_val_acc"] for c in children] == shared
     report = json.loads((run / "enas" / "rerank.json").read_text())
-    assert report["pairs"] == 3 and len(report["children"]) == 3
+    assert report["pairs"] == 3 and len(report["children"]) == 3 and report["rank_images"] == 50
     assert report["kendall_tau"] is None or -1 <= report["kendall_tau"] <= 1
     best = max(children, key=lambda c: c["metrics"]["val_acc"])
     assert report["best"] == best["id"]
     rc, out, err = run_cli("show", run)
     assert rc == 0 and "ENAS re-rank: 3 children" in out and "Kendall tau" in out
+    assert "ranked on 50 validation images" in " ".join(out.split())
     rc, out, err = run_cli("show", run, "--json")
     assert json.loads(out)["enas_rerank"]["best"] == best["id"]
     rc, _, err = run_cli("export", run, "--out", tmp_path / "exported")
