@@ -108,7 +108,7 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
                        network={"channels": 4, "cells_per_stage": 1},
                        task={"latency": False, "max_train": 192, "batch_size": 64},
                        strategy_options={"enas_epochs": 1, "controller_steps": 2, "derive_samples": 6,
-                                         "derive_top_k": 3, "derive_epochs": 1})
+                                         "derive_top_k": 3, "derive_epochs": 1, "derive_rank_images": 50})
     run = tmp_path / "run"
     rc, out, err = run_cli("search", "--config", cfg, "--run-dir", run)
     assert rc == 0, err
@@ -118,17 +118,20 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     assert "val_acc" not in enas["metrics"] and len(enas["metrics"]["derived"]) == 3
     shared = [d["shared_val_acc"] for d in enas["metrics"]["derived"]]
     assert shared == sorted(shared, reverse=True)
+    assert enas["metrics"]["derived_rank_images"] == 50  # ranked on 50 of the val images
+    assert all(abs(a * 50 - round(a * 50)) < 1e-5 for a in shared)
     assert [c["meta"]["derive_rank"] for c in children] == [1, 2, 3]
     assert [c["genotype"] for c in children] == [d["genotype"] for d in enas["metrics"]["derived"]]
     assert all(c["fidelity"] == {"epochs": 1} and c["status"] == "ok" for c in children)
     assert [c["meta"]["shared_val_acc"] for c in children] == shared
     report = json.loads((run / "enas" / "rerank.json").read_text())
-    assert report["pairs"] == 3 and len(report["children"]) == 3
+    assert report["pairs"] == 3 and len(report["children"]) == 3 and report["rank_images"] == 50
     assert report["kendall_tau"] is None or -1 <= report["kendall_tau"] <= 1
     best = max(children, key=lambda c: c["metrics"]["val_acc"])
     assert report["best"] == best["id"]
     rc, out, err = run_cli("show", run)
     assert rc == 0 and "ENAS re-rank: 3 children" in out and "Kendall tau" in out
+    assert "ranked on 50 validation images" in " ".join(out.split())
     rc, out, err = run_cli("show", run, "--json")
     assert json.loads(out)["enas_rerank"]["best"] == best["id"]
     rc, _, err = run_cli("export", run, "--out", tmp_path / "exported")
@@ -170,6 +173,59 @@ def test_rerank_options_are_checked():
         EnasOptions.from_dict({"derive_samples": 4, "derive_top_k": 5})
     with pytest.raises(ConfigError, match="derive_epochs must be >= 1"):
         EnasOptions.from_dict({"derive_epochs": 0})
+    with pytest.raises(ConfigError, match=r"derive_rank_images must be >= 0 \(0: the whole validation split\)"):
+        EnasOptions.from_dict({"derive_rank_images": -1})
+    with pytest.raises(ConfigError, match="derive_rank_images=1.5 is not a valid int"):
+        EnasOptions.from_dict({"derive_rank_images": 1.5})
+    assert EnasOptions.from_dict({}, "cells").derive_rank_images == 0  # the whole split by default
+
+
+def test_bad_derive_rank_images_is_one_line(run_cli, tmp_path):
+    from searchutil import write_config
+
+    cfg = write_config(tmp_path, space="enas_micro", strategy="enas", budget="2trials", executor="inprocess",
+                       strategy_options={"derive_top_k": 1, "derive_rank_images": "many"})
+    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
+    assert rc == 2 and "derive_rank_images='many' is not a valid int" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_derive_rank_images_ranks_every_child_on_one_fixed_seeded_subset():
+    from nasx.data import load_dataset
+    from nasx.enas.options import EnasOptions
+    from nasx.enas.trainer import EnasSearch
+    from nasx.evaluate import Task
+
+    ds = load_dataset("digits", val_fraction=0.2, max_train=256)
+    n_val = len(ds.y_val)
+    space = get_space("enas_micro").with_network(channels=4, cells_per_stage=1)
+
+    def search(seed):
+        task = Task(data="digits", epochs=1, batch_size=64, latency=False, device="cpu", seed=seed)
+        opts = EnasOptions.from_dict({"enas_epochs": 1, "controller_steps": 2, "controller_batch": 2,
+                                      "derive_samples": 6, "derive_top_k": 2, "derive_rank_images": 40}, "cells")
+        return EnasSearch(space, ds, task, opts)
+
+    s = search(0)
+    s.train_epoch()  # real shared-weight training and controller steps
+    keep = s.rank_subset(40)
+    assert len(keep) == 40 == len(set(keep.tolist())) and 0 <= int(keep.min()) and int(keep.max()) < n_val
+    assert torch.equal(keep, s.rank_subset(40))  # fixed: the same images for every child and call
+    assert not torch.equal(keep, search(1).rank_subset(40))  # seeded by the task's seed
+    assert s.rank_subset(0) is None and s.rank_subset(n_val) is None and s.rank_subset(10 * n_val) is None
+
+    ranked = s.rank_on_val(6, 40)
+    accs = [r["shared_val_acc"] for r in ranked]
+    assert accs == sorted(accs, reverse=True) and all(abs(a * 40 - round(a * 40)) < 1e-5 for a in accs)
+    for r in ranked:  # each is the child's accuracy on exactly those 40 images
+        acc, _ = s.accuracy(r["genotype"], ds.x_val[keep], ds.y_val[keep])
+        assert r["shared_val_acc"] == pytest.approx(acc, abs=1e-6)
+    whole = s.rank_on_val(6)  # 0: the whole split, as before
+    assert {r["genotype"].hash for r in whole} == {r["genotype"].hash for r in ranked}
+    for r in whole:
+        assert r["shared_val_acc"] == pytest.approx(s.val_accuracy(r["genotype"]), abs=1e-6)
+        assert abs(r["shared_val_acc"] * n_val - round(r["shared_val_acc"] * n_val)) < 1e-4
+    assert s.rank_on_val(6, n_val + 5)[0]["shared_val_acc"] == whole[0]["shared_val_acc"]  # larger: all of it
 
 
 def test_kendall_tau():

@@ -37,6 +37,8 @@ class EnasOptions:
     derive_top_k: int = 0  # >0: rank derive_samples children on the whole val split under the shared
     #   weights, train the top k from scratch for derive_epochs, each its own trial; 0: trust the ranking
     derive_epochs: int = 2  # proxy epochs of each re-ranked child
+    derive_rank_images: int = 0  # >0: derive_top_k ranks on a fixed, seeded subset of that many val
+    #   images (all of them if the split is smaller); 0: on the whole val split
 
     @classmethod
     def from_dict(cls, d: dict | None, kind: str | None = None) -> EnasOptions:
@@ -78,6 +80,7 @@ class EnasOptions:
             (self.warmup_epochs >= 0, "warmup_epochs must be >= 0"),
             (0 <= self.derive_top_k <= self.derive_samples, "derive_top_k must be in [0, derive_samples]"),
             (self.derive_epochs >= 1, "derive_epochs must be >= 1"),
+            (self.derive_rank_images >= 0, "derive_rank_images must be >= 0 (0: the whole validation split)"),
             (self.lr_t0 >= 0, "lr_t0 must be >= 0"),
             (self.lr_tmul >= 1, "lr_tmul must be >= 1"),
             (self.lr_min >= 0, "lr_min must be >= 0"),

@@ -47,8 +47,11 @@ def rerank_report(trials) -> dict | None:
              if r["status"] == "ok" and r["shared_val_acc"] is not None and r["proxy_val_acc"] is not None]
     tau = kendall_tau([p[0] for p in pairs], [p[1] for p in pairs]) if len(pairs) >= 2 else None
     best = max((r for r in rows if r["proxy_val_acc"] is not None), key=lambda r: r["proxy_val_acc"], default=None)
+    # validation images the shared weights ranked on (`derive_rank_images`; None: a run from before the option)
+    rank_images = next((t.metrics["derived_rank_images"] for t in trials
+                        if (t.metrics or {}).get("derived_rank_images") is not None), None)
     return {"children": sorted(rows, key=lambda r: r["derive_rank"]), "kendall_tau": tau, "pairs": len(pairs),
-            "best": best and best["id"]}
+            "best": best and best["id"], "rank_images": rank_images}
 
 
 def write_rerank(run) -> Path | None:
@@ -65,6 +68,7 @@ def write_rerank(run) -> Path | None:
 def describe_rerank(report: dict) -> str:
     tau = report["kendall_tau"]
     t = "n/a" if tau is None else f"{tau:+.2f}"
-    return (f"ENAS re-rank: {len(report['children'])} children trained from scratch; Kendall tau of shared-weight "
+    on = f" (ranked on {report['rank_images']} validation images)" if report.get("rank_images") else ""
+    return (f"ENAS re-rank: {len(report['children'])} children trained from scratch{on}; Kendall tau of shared-weight "
             f"vs proxy val accuracy {t} over {report['pairs']} pairs (1: the shared weights ranked them right; "
             f"0: no better than chance); best {report['best']}")

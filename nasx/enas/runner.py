@@ -76,8 +76,10 @@ def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
         return 0.0
     shared = sum(r["shared_seconds"] for r in h) / len(h)  # a child trains about as fast as one path
     per_sample = sum(r["controller_seconds"] for r in h) / len(h) / max(1, opts.controller_steps * opts.controller_batch)
-    if opts.derive_top_k:  # whole-split ranking (~ val/reward batch x a reward each), then k proxy trainings
-        ratio = max(1.0, len(search.dataset.y_val) / REWARD_BATCH)
+    if opts.derive_top_k:  # ranking (~ ranked images/reward batch x a reward each), then k proxy trainings
+        n_val = len(search.dataset.y_val)
+        ranked = min(n_val, opts.derive_rank_images) if opts.derive_rank_images else n_val
+        ratio = max(1.0, ranked / REWARD_BATCH)
         return opts.derive_samples * per_sample * ratio + opts.derive_top_k * opts.derive_epochs * shared
     return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
@@ -92,8 +94,10 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
     dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
     folder = Path(spec.run_dir) / "enas"
     folder.mkdir(parents=True, exist_ok=True)
+    # derive_rank_images acts after the search only: left out, so checkpoints of earlier runs still resume
+    searched = {k: v for k, v in opts.to_dict().items() if k != "derive_rank_images"}
     fingerprint = canonical_json({"space": placeholder.space, "network": spec.network or {},
-                                  "task": task.to_dict(), "enas": opts.to_dict()})
+                                  "task": task.to_dict(), "enas": searched})
     cpus, gpus = float(spec.cpus), float(spec.gpus)
     worker = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -125,8 +129,10 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
                 report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
                                       "train_loss": row["train_loss"], "reward": row["reward"],
                                       "entropy": row["entropy"]})
-        derive = search.rank_on_val if opts.derive_top_k else search.derive
-        derived = derive(opts.derive_samples)
+        if opts.derive_top_k:
+            derived = search.rank_on_val(opts.derive_samples, opts.derive_rank_images)
+        else:
+            derived = search.derive(opts.derive_samples)
         rows = [{**r, "genotype": r["genotype"].to_dict()} for r in derived]
         _atomic_json(folder / "derived.json", rows)
         best = derived[0]
@@ -137,7 +143,10 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
     genotype = best["genotype"]
     if opts.derive_top_k:
         top = [{"genotype": r["genotype"], "shared_val_acc": r["shared_val_acc"]} for r in rows[:opts.derive_top_k]]
-        return outcome("ok", None, {**extra, "derived": top, "derived_ranked": len(rows)}, genotype.to_dict())
+        keep = search.rank_subset(opts.derive_rank_images)
+        ranked_on = len(dataset.y_val) if keep is None else len(keep)
+        return outcome("ok", None, {**extra, "derived": top, "derived_ranked": len(rows),
+                                    "derived_rank_images": ranked_on}, genotype.to_dict())
     if not opts.retrain:
         return outcome("ok", None, {"val_acc": best["shared_val_acc"], **extra}, genotype.to_dict())
     torch.manual_seed(task.seed)

@@ -169,9 +169,10 @@ class EnasSearch:
         return sorted(ranked, key=lambda r: -r["shared_val_acc"])
 
     @torch.no_grad()
-    def rank_on_val(self, samples: int) -> list[dict]:
-        """Sample `samples` children and rank every distinct one by shared-weight accuracy on the whole
-        validation split (the re-ranking derive: no one-batch pre-filter); best first."""
+    def rank_on_val(self, samples: int, images: int = 0) -> list[dict]:
+        """Sample `samples` children and rank every distinct one by shared-weight accuracy on the
+        validation split (the re-ranking derive: no one-batch pre-filter); best first. `images` > 0:
+        on the fixed subset `rank_subset(images)` of the split instead of all of it."""
         self.generator.manual_seed(self.task.seed * 7919 + 17)
         self.controller.eval()
         seen: dict[str, dict] = {}
@@ -179,14 +180,29 @@ class EnasSearch:
             s = self.controller.sample(self.generator)
             if s.genotype.hash not in seen:
                 seen[s.genotype.hash] = {"genotype": s.genotype, "log_prob": float(s.log_prob),
-                                         "shared_val_acc": self.val_accuracy(s.genotype)}
+                                         "shared_val_acc": self.val_accuracy(s.genotype, images)}
         return sorted(seen.values(), key=lambda r: -r["shared_val_acc"])
 
+    def rank_subset(self, images: int) -> torch.Tensor | None:
+        """Indices of the validation images a ranking on `images` images uses: a random subset drawn
+        from the task's seed alone, the same for every child and every call (None: the whole split,
+        for 0 or `images` >= the split's size)."""
+        n = len(self.dataset.y_val)
+        if images <= 0 or images >= n:
+            return None
+        g = torch.Generator().manual_seed(self.task.seed * 4_000_037 + 29)
+        return torch.randperm(n, generator=g)[:images].sort().values
+
     @torch.no_grad()
-    def val_accuracy(self, genotype) -> float:
-        """A child's accuracy on the whole validation split under the shared weights."""
-        full = Batches(self.dataset.x_val, self.dataset.y_val, 512, shuffle=False, device=self.device)
-        correct = sum(self.accuracy(genotype, x, y)[0] * len(y) for x, y in full)
+    def val_accuracy(self, genotype, images: int = 0) -> float:
+        """A child's accuracy under the shared weights on the whole validation split, or on the fixed
+        subset of `images` of its images (`rank_subset`)."""
+        x, y = self.dataset.x_val, self.dataset.y_val
+        keep = self.rank_subset(images)
+        if keep is not None:
+            x, y = x[keep], y[keep]
+        full = Batches(x, y, 512, shuffle=False, device=self.device)
+        correct = sum(self.accuracy(genotype, xb, yb)[0] * len(yb) for xb, yb in full)
         return correct / max(1, len(full.y))
 
     # ---- checkpoint state (tensors, dicts, lists and numbers only: torch.load(weights_only=True))
