@@ -16,7 +16,9 @@ from pathlib import Path
 from .config import SearchConfig
 from .enas.rerank import write_rerank
 from .errors import Interrupted
+from .budget import Budget
 from .execute import SearchDriver, SearchObserver, create_executor
+from .execute.driver import make_strategy
 from .execute.interrupt import StopSignals
 from .execute.progress import PlainProgress
 from .runlock import run_lock
@@ -25,6 +27,14 @@ from .runs import RunDir, new_run_id
 
 def default_run_dir(cfg: SearchConfig) -> Path:
     return Path("runs") / new_run_id(f"{cfg.space}-{cfg.strategy}-")
+
+
+def check_strategy(cfg: SearchConfig) -> None:
+    """Build the config's strategy once, outside any run (a storage strategy's study in memory), so
+    its options are checked before `nasx search` writes anything: ConfigError on a bad one."""
+    from .spaces import get_space
+
+    make_strategy(cfg, get_space(cfg.space), None, Budget.parse(cfg.budget).trials)
 
 
 def baselines_done(run: RunDir) -> dict[str, dict]:

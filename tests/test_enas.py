@@ -338,8 +338,10 @@ def test_nasx_search_strategy_enas_end_to_end(run_cli, tmp_path):
 def test_bad_enas_option_is_one_line(run_cli, tmp_path):
     cfg = write_config(tmp_path, strategy="enas", budget="1trials", executor="inprocess",
                        strategy_options={"enas_epoch": 2})
-    rc, _, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
+    rc, out, err = run_cli("search", "--config", cfg, "--run-dir", tmp_path / "run")
     assert rc == 2 and "unknown option(s) enas_epoch" in err and "Traceback" not in err
+    # refused before the search starts: no run line on stdout, no run directory left behind
+    assert out == "" and not (tmp_path / "run").exists()
     with pytest.raises(Exception, match="temperature must be > 0"):
         EnasOptions.from_dict({"temperature": 0})
     cfg = write_config(tmp_path, strategy="enas", budget="1trials", executor="inprocess", space="cells",

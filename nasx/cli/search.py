@@ -54,10 +54,11 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
         cfg.network = {**cfg.network, **given}
         get_space(cfg.space).with_network(**cfg.network)  # an unknown or bad setting: one line, now
     from ..data import load_dataset
-    from ..search import default_run_dir, run_search
+    from ..search import check_strategy, default_run_dir, run_search
 
     task = cfg.make_task()
     load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)  # bad data: fail now
+    check_strategy(cfg)  # bad strategy options: one line now, before a run directory exists
     path = cfg.run_dir or str(default_run_dir(cfg))
     cfg.run_dir = path
     run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})

@@ -88,20 +88,7 @@ class SearchDriver:
 
     # ---- setup
     def _make_strategy(self, wrap=None):
-        kw = dict(self.cfg.strategy_options)
-        cls = strategy_class(self.cfg.strategy)
-        if getattr(cls, "uses_storage", False) and self.run.path is not None:
-            kw.setdefault("storage", f"sqlite:///{self.run.path / 'optuna.db'}")
-        if self.budget.trials is not None:
-            kw.setdefault("max_trials", self.budget.trials)
-        seeds = [self.space.seed_genotype(name) for name in self.cfg.seed_arch]
-        space = self.space.with_network(**dict(self.cfg.network or {}))  # same genotypes; the network trained
-        s = create_strategy(self.cfg.strategy, space, seed=self.cfg.seed, objectives=self.cfg.objectives,
-                            seeds=seeds, **kw)
-        if wrap is not None:
-            return wrap(s)
-        return with_prescreen(s, self.cfg.prescreen, network=self.cfg.network, data=self.cfg.data,
-                              seed=self.cfg.seed)
+        return make_strategy(self.cfg, self.space, self.run.path, self.budget.trials, wrap)
 
     def _replay(self):
         for t in self.run.trials():
@@ -291,3 +278,21 @@ class SearchDriver:
         if b.wall_seconds is not None:
             return self.wall_elapsed() / 60, b.wall_seconds / 60, "min"
         return float(s.trials), float(b.trials) if b.trials else None, "trials"
+
+
+def make_strategy(cfg: SearchConfig, space, run_path=None, max_trials: int | None = None, wrap=None):
+    """The search's strategy (pre-screened when the config says so). With `run_path` None a storage
+    strategy keeps its study in memory: how `nasx search` checks the options before it creates a
+    run directory, so a bad option is one line and leaves nothing behind."""
+    kw = dict(cfg.strategy_options)
+    cls = strategy_class(cfg.strategy)
+    if getattr(cls, "uses_storage", False) and run_path is not None:
+        kw.setdefault("storage", f"sqlite:///{run_path / 'optuna.db'}")
+    if max_trials is not None:
+        kw.setdefault("max_trials", max_trials)
+    seeds = [space.seed_genotype(name) for name in cfg.seed_arch]
+    net_space = space.with_network(**dict(cfg.network or {}))  # same genotypes; the network trained
+    s = create_strategy(cfg.strategy, net_space, seed=cfg.seed, objectives=cfg.objectives, seeds=seeds, **kw)
+    if wrap is not None:
+        return wrap(s)
+    return with_prescreen(s, cfg.prescreen, network=cfg.network, data=cfg.data, seed=cfg.seed)
