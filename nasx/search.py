@@ -13,10 +13,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .budget import Budget
 from .config import SearchConfig
 from .enas.rerank import write_rerank
 from .errors import Interrupted
-from .budget import Budget
 from .execute import SearchDriver, SearchObserver, create_executor
 from .execute.driver import make_strategy
 from .execute.interrupt import StopSignals

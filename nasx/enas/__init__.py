@@ -1,7 +1,9 @@
 """ENAS (Pham et al. 2018): weight-sharing search with an LSTM controller.
 
 supernet.py holds every op of every edge once (shared weights) and runs only the sampled paths;
-controller.py samples architectures decision by decision through the space's chooser interface;
+controller.py samples architectures decision by decision through the space's chooser interface
+(the generic LSTM) and holds `Picker` and `Reinforce`; attention.py is the base of the reference's
+micro (micro_controller.py) and macro (macro_controller.py) controllers;
 trainer.py alternates shared-weight and controller training, then derives the best child;
 runner.py is the one-shot trial the `enas` strategy (nasx.strategies.enas) names as its runner.
 """

@@ -63,10 +63,7 @@ class Controller(nn.Module):
     def sample(self, generator: torch.Generator | None = None, force: dict | None = None) -> Sample:
         """Sample an architecture (or score the forced choices `force`, key -> option: teacher forcing)."""
         chooser = _LSTMChooser(self, generator, force)
-        genotype = self.space.sample(chooser)
-        kl = torch.stack(chooser.skip_kls).mean() if chooser.skip_kls else torch.zeros(())
-        return Sample(genotype, torch.stack(chooser.log_probs).sum(), torch.stack(chooser.entropies).sum(),
-                      chooser.made, kl)
+        return chooser.result(self.space.sample(chooser))
 
     def score(self, choices: dict) -> Sample:
         """Log-probability and entropy of one given choice sequence (key -> option)."""
@@ -95,18 +92,47 @@ def _is_op_decision(options) -> bool:
     return all(isinstance(o, str) for o in options)
 
 
-class _LSTMChooser(Chooser):
-    """Advances the controller's LSTM by one step per decision and records log-prob and entropy."""
+class Picker:
+    """Draws one option per decision from its logits (or looks up the forced one) and keeps what
+    REINFORCE needs: the choices' log-probabilities, the entropies, the skip KLs and the choices."""
 
-    def __init__(self, ctl: Controller, generator, force):
-        self.ctl, self.generator, self.force = ctl, generator, force
-        self.step = 0
-        self.x = ctl.start
-        self.state = None
+    def __init__(self, generator: torch.Generator | None, force: dict | None):
+        self.generator, self.force = generator, force
         self.log_probs: list[torch.Tensor] = []
         self.entropies: list[torch.Tensor] = []
         self.skip_kls: list[torch.Tensor] = []
         self.made: dict = {}
+
+    def pick(self, key, logits: torch.Tensor, options, skip_target: float | None = None) -> int:
+        """Index of the option chosen for decision `key`; with `skip_target` (a skip decision over
+        (0, 1)) also records KL([1-p, p] || [1-target, target])."""
+        logp = torch.log_softmax(logits, dim=-1)
+        if self.force is not None:
+            k = list(options).index(self.force[key])
+        else:
+            k = int(torch.multinomial(logp.detach().exp(), 1, generator=self.generator))
+        self.log_probs.append(logp[k])
+        self.entropies.append(-(logp.exp() * logp).sum())
+        if skip_target is not None:
+            q = torch.tensor([1.0 - skip_target, skip_target], device=logp.device)
+            self.skip_kls.append((logp.exp() * (logp - q.log())).sum())
+        self.made[key] = options[k]
+        return k
+
+    def result(self, genotype: Genotype) -> Sample:
+        kl = torch.stack(self.skip_kls).mean() if self.skip_kls else torch.zeros(())
+        return Sample(genotype, torch.stack(self.log_probs).sum(), torch.stack(self.entropies).sum(), self.made, kl)
+
+
+class _LSTMChooser(Picker, Chooser):
+    """Advances the controller's LSTM by one step per decision the space's walk asks for."""
+
+    def __init__(self, ctl: Controller, generator, force):
+        super().__init__(generator, force)
+        self.ctl = ctl
+        self.step = 0
+        self.x = ctl.start
+        self.state = None
 
     def choose(self, key, options):
         ctl, t = self.ctl, self.step
@@ -115,19 +141,9 @@ class _LSTMChooser(Chooser):
             raise RuntimeError(f"controller: decision {t} is {key!r}, expected {name!r} (space walk changed?)")
         h, c = ctl.lstm(self.x, self.state)
         self.state = (h, c)
-        logp = torch.log_softmax(ctl.logits(t, h)[0], dim=-1)
-        if self.force is not None:
-            k = list(options).index(self.force[key])
-        else:
-            k = int(torch.multinomial(logp.detach().exp(), 1, generator=self.generator))
-        self.log_probs.append(logp[k])
-        self.entropies.append(-(logp.exp() * logp).sum())
-        if ctl.is_skip[t]:  # KL([1-p, p] || [1-target, target]) of this skip connection
-            q = torch.tensor([1.0 - ctl.skip_target, ctl.skip_target], device=logp.device)
-            self.skip_kls.append((logp.exp() * (logp - q.log())).sum())
+        k = self.pick(key, ctl.logits(t, h)[0], options, ctl.skip_target if ctl.is_skip[t] else None)
         self.x = ctl.embed(torch.tensor([ctl.offsets[t] + k], device=h.device))
         self.step += 1
-        self.made[key] = options[k]
         return options[k]
 
 

@@ -16,9 +16,9 @@ reference's `temperature=None`.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from .controller import Sample, register_controller
+from .attention import AttentionController
+from .controller import Picker, Sample, register_controller
 
 FAVOURED_BIAS = 10.0  # b_soft's initial value for separable convs (reference: [10, 10, 0, 0, 0])
 FIXED_BIAS = 0.25  # b_soft_no_learn: +0.25 separable convs, -0.25 the rest (normal cell only)
@@ -29,47 +29,25 @@ def _favoured(op: str) -> bool:
 
 
 @register_controller("cells")
-class MicroController(nn.Module):
+class MicroController(AttentionController):
+    op_bias = True  # w_soft's bias is the reference's b_soft
+
     def __init__(self, space, hidden: int = 64, temperature: float = 1.0, tanh_constant: float | None = 1.1,
                  op_tanh_reduce: float = 2.5, skip_target: float = 0.4):
-        super().__init__()
-        self.space = space
-        self.ops = list(space.settings.ops)
-        self.temperature = float(temperature)
-        self.tanh_constant = tanh_constant or 0.0
-        self.op_bound = self.tanh_constant / op_tanh_reduce if self.tanh_constant else 0.0
-        self.hidden = hidden
-        self.lstm = nn.LSTMCell(hidden, hidden)
-        self.g_emb = nn.Parameter(torch.zeros(1, hidden))
-        self.w_emb = nn.Embedding(len(self.ops), hidden)
-        self.w_soft = nn.Linear(hidden, len(self.ops))  # its bias is the reference's b_soft
-        self.w_attn_1 = nn.Linear(hidden, hidden, bias=False)
-        self.w_attn_2 = nn.Linear(hidden, hidden, bias=False)
-        self.v_attn = nn.Linear(hidden, 1, bias=False)
-        for p in self.parameters():  # the reference initialises uniformly in [-0.1, 0.1]
-            nn.init.uniform_(p, -0.1, 0.1)
+        super().__init__(space, hidden, temperature, tanh_constant, op_tanh_reduce, skip_target)
         favoured = torch.tensor([_favoured(op) for op in self.ops])
         with torch.no_grad():
             self.w_soft.bias.copy_(favoured.float() * FAVOURED_BIAS)
         self.register_buffer("fixed_bias", torch.where(favoured, FIXED_BIAS, -FIXED_BIAS), persistent=False)
 
-    def _bound(self, logits, bound):
-        logits = logits / self.temperature
-        return bound * torch.tanh(logits) if bound else logits
-
     def sample(self, generator: torch.Generator | None = None, force: dict | None = None) -> Sample:
         """Sample both cells (or score the forced choices `force`, key -> option)."""
-        picker = _Picker(generator, force)
+        picker = Picker(generator, force)
         state = None
         description = {}
         for n, cell in enumerate(self.space.cell_names):
             description[cell], state = self._cell(cell, state, picker, use_fixed_bias=n == 0)
-        genotype = self.space.genotype(description)
-        return Sample(genotype, torch.stack(picker.log_probs).sum(), torch.stack(picker.entropies).sum(),
-                      picker.made, torch.zeros(()))
-
-    def score(self, choices: dict) -> Sample:
-        return self.sample(force=choices)
+        return picker.result(self.space.genotype(description))
 
     def _cell(self, cell, state, picker, use_fixed_bias):
         x = self.g_emb
@@ -102,24 +80,3 @@ class MicroController(nn.Module):
             x = self.g_emb
             blocks.append([inputs[0], ops[0], inputs[1], ops[1]])
         return blocks, state
-
-
-class _Picker:
-    """Samples (or looks up a forced) option from logits; keeps log-probs, entropies, choices."""
-
-    def __init__(self, generator, force):
-        self.generator, self.force = generator, force
-        self.log_probs: list[torch.Tensor] = []
-        self.entropies: list[torch.Tensor] = []
-        self.made: dict = {}
-
-    def pick(self, key, logits, options) -> int:
-        logp = torch.log_softmax(logits, dim=-1)
-        if self.force is not None:
-            k = list(options).index(self.force[key])
-        else:
-            k = int(torch.multinomial(logp.detach().exp(), 1, generator=self.generator))
-        self.log_probs.append(logp[k])
-        self.entropies.append(-(logp.exp() * logp).sum())
-        self.made[key] = options[k]
-        return k
