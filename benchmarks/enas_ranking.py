@@ -42,6 +42,10 @@ def main() -> None:
     ap.add_argument("--checkpoints", default="10,20,40", help="supernet epochs at which to rank")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch-size", type=int, default=128, help="supernet training batch (smaller: more steps per epoch)")
+    ap.add_argument("--rank-images", type=int, default=0,
+                    help="score each cell on a fixed seeded subset of this many validation images (0: the whole split)")
+    ap.add_argument("--json", default=None, help="write the table's rows and every cell's scores here")
     ap.add_argument("--plot", default=None, help="also draw shared-weight vs retrained accuracy per checkpoint (.png)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -58,21 +62,23 @@ def main() -> None:
                 truth.setdefault(r["arch"], r["test_acc"])
     cells = [(space.from_string(a), acc) for a, acc in truth.items()]
     ds = load_dataset("fashion-mnist", val_fraction=args.val_fraction, max_train=args.max_train, seed=args.seed)
-    task = Task(data="fashion-mnist", epochs=1, batch_size=128, latency=False, seed=args.seed,
+    task = Task(data="fashion-mnist", epochs=1, batch_size=args.batch_size, latency=False, seed=args.seed,
                 max_train=args.max_train, val_fraction=args.val_fraction, device="cpu")
     # the generic controller, never updated, samples near-uniformly (the reference's micro controller
     # would start biased toward separable convs)
     opts = EnasOptions.from_dict({"enas_epochs": checkpoints[-1], "controller_steps": 0, "reference_controller": False})
     search = EnasSearch(space, ds, task, opts)
-    print(f"space {args.space} {net}; {len(cells)} cells with retrained accuracy; supernet epochs {checkpoints}")
+    print(f"space {args.space} {net}; {len(cells)} cells with retrained accuracy; supernet epochs {checkpoints}, "
+          f"batch {args.batch_size} ({len(search.train_batches)} steps per epoch); ranked on "
+          f"{len(search.dataset.y_val) if search.rank_subset(args.rank_images) is None else args.rank_images} val images")
     print("| supernet epoch | train loss | mean shared val acc | Kendall tau (p) | Spearman rho (p) | seconds |")
     print("|---:|---:|---:|---|---|---:|")
     t0 = time.time()
-    panels = []
+    panels, rows = [], []
     while search.epoch < checkpoints[-1]:
         row = search.train_epoch()
         if search.epoch in checkpoints:
-            shared = [search.val_accuracy(g) for g, _ in cells]
+            shared = [search.val_accuracy(g, args.rank_images) for g, _ in cells]
             true = [acc for _, acc in cells]
             tau = scipy.stats.kendalltau(shared, true)
             rho = scipy.stats.spearmanr(shared, true)
@@ -80,6 +86,15 @@ def main() -> None:
                   f"{tau.statistic:.2f} ({tau.pvalue:.2f}) | {rho.statistic:.2f} ({rho.pvalue:.2f}) | "
                   f"{time.time() - t0:.0f} |", flush=True)
             panels.append((search.epoch, shared, true, tau.statistic))
+            rows.append({"epoch": search.epoch, "steps": search.epoch * len(search.train_batches),
+                         "train_loss": row["train_loss"], "train_acc": row["train_acc"],
+                         "mean_shared_val_acc": sum(shared) / len(shared), "kendall_tau": tau.statistic,
+                         "kendall_p": tau.pvalue, "spearman": rho.statistic, "spearman_p": rho.pvalue,
+                         "seconds": time.time() - t0, "shared": shared})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "cells": [space.to_string(g) for g, _ in cells],
+                       "retrained_test_acc": [acc for _, acc in cells], "checkpoints": rows}, f, indent=1)
     if args.plot:
         fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6), dpi=110, squeeze=False)
         for ax, (epoch, shared, true, tau) in zip(axes[0], panels):

@@ -228,6 +228,32 @@ def test_derive_rank_images_ranks_every_child_on_one_fixed_seeded_subset():
     assert s.rank_on_val(6, n_val + 5)[0]["shared_val_acc"] == whole[0]["shared_val_acc"]  # larger: all of it
 
 
+def test_supernet_batch_size_option_sets_the_steps_per_epoch():
+    """`batch_size` trains the shared weights in batches of its own size (0: the task's), and a
+    search with the option differs from one without only in that."""
+    from nasx.data import load_dataset
+    from nasx.enas.options import EnasOptions
+    from nasx.enas.trainer import EnasSearch
+    from nasx.errors import ConfigError
+    from nasx.evaluate import Task
+
+    ds = load_dataset("digits", val_fraction=0.2, max_train=200)
+    space = get_space("enas_micro").with_network(channels=4, cells_per_stage=1)
+    task = Task(data="digits", epochs=1, batch_size=64, latency=False, device="cpu", seed=0)
+    n = len(ds.y_train)
+    steps = {}
+    for bs in (0, 16):
+        opts = EnasOptions.from_dict({"enas_epochs": 1, "controller_steps": 1, "batch_size": bs}, "cells")
+        s = EnasSearch(space, ds, task, opts)
+        assert s.train_batches.batch_size == (bs or 64)
+        steps[bs] = len(s.train_batches)
+        row = s.train_epoch()  # real training: every step's images counted once
+        assert 0.0 <= row["train_acc"] <= 1.0 and row["train_loss"] > 0
+    assert steps[0] == n // 64 and steps[16] == n // 16 and steps[16] > steps[0]  # train drops the last
+    with pytest.raises(ConfigError, match=r"batch_size must be in \[0, 65536\]"):
+        EnasOptions.from_dict({"batch_size": -1})
+
+
 def test_kendall_tau():
     from nasx.enas.rerank import kendall_tau
 

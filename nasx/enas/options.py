@@ -33,6 +33,8 @@ class EnasOptions:
     lr_t0: int = 0  # shared weights: cosine warm restarts, first period in epochs (0: one cosine over the search)
     lr_tmul: int = 2  # each restart period is lr_tmul x the previous one
     lr_min: float = 0.0  # the cosine's floor (the task's lr is its peak)
+    batch_size: int = 0  # shared-weight training batch (0: the task's); on a small data set a smaller
+    #   batch gives the supernet more steps per epoch at about the same cost (benchmarks/README.md)
     retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
     derive_top_k: int = 0  # >0: rank derive_samples children on the whole val split under the shared
     #   weights, train the top k from scratch for derive_epochs, each its own trial; 0: trust the ranking
@@ -80,6 +82,7 @@ class EnasOptions:
             (self.warmup_epochs >= 0, "warmup_epochs must be >= 0"),
             (0 <= self.derive_top_k <= self.derive_samples, "derive_top_k must be in [0, derive_samples]"),
             (self.derive_epochs >= 1, "derive_epochs must be >= 1"),
+            (0 <= self.batch_size <= 65536, "batch_size must be in [0, 65536] (0: the task's batch size)"),
             (self.derive_rank_images >= 0, "derive_rank_images must be >= 0 (0: the whole validation split)"),
             (self.lr_t0 >= 0, "lr_t0 must be >= 0"),
             (self.lr_tmul >= 1, "lr_tmul must be >= 1"),

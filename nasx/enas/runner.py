@@ -94,8 +94,10 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
     dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
     folder = Path(spec.run_dir) / "enas"
     folder.mkdir(parents=True, exist_ok=True)
-    # derive_rank_images acts after the search only: left out, so checkpoints of earlier runs still resume
-    searched = {k: v for k, v in opts.to_dict().items() if k != "derive_rank_images"}
+    # derive_rank_images acts after the search only, batch_size 0 is what runs before it had the option:
+    # both left out, so checkpoints of earlier runs still resume
+    searched = {k: v for k, v in opts.to_dict().items()
+                if k != "derive_rank_images" and not (k == "batch_size" and v == 0)}
     fingerprint = canonical_json({"space": placeholder.space, "network": spec.network or {},
                                   "task": task.to_dict(), "enas": searched})
     cpus, gpus = float(spec.cpus), float(spec.gpus)

@@ -55,7 +55,8 @@ class EnasSearch:
                                      nesterov=task.nesterov and task.momentum > 0, weight_decay=task.weight_decay)
         self.reinforce = Reinforce(self.controller, opts.controller_lr, opts.entropy_weight,
                                    opts.baseline_decay, opts.controller_batch, opts.skip_weight)
-        self.train_batches = dataset.batches("train", task.batch_size, train=True, seed=task.seed, device=self.device)
+        self.train_batches = dataset.batches("train", opts.batch_size or task.batch_size, train=True, seed=task.seed,
+                                             device=self.device)
         bs = min(REWARD_BATCH, len(dataset.y_val))
         self.val_batches = Batches(dataset.x_val, dataset.y_val, bs, shuffle=True, seed=task.seed,
                                    device=self.device, drop_last=True)
