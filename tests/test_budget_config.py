@@ -70,5 +70,7 @@ def test_bundled_configs_validate():
 
     names = sorted(p.stem for p in data_dir("configs").glob("*.yaml"))
     assert {"demo"} <= set(names)
+    from nasx.search import check_strategy
+
     for n in names:
-        load_config(n, {})
+        check_strategy(load_config(n, {}))  # the strategy options too (e.g. enas_rerank_cpu's)
