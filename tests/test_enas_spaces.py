@@ -132,6 +132,9 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     rc, out, err = run_cli("show", run)
     assert rc == 0 and "ENAS re-rank: 3 children" in out and "Kendall tau" in out
     assert "ranked on 50 validation images" in " ".join(out.split())
+    # 1 epoch of 192 training images at batch 64: 3 steps, flagged as few
+    assert enas["metrics"]["supernet_steps"] == 3 and enas["metrics"]["supernet_batch"] == 64
+    assert "ENAS supernet: 1 epoch, 3 SGD steps at batch 64; few" in " ".join(out.split())
     rc, out, err = run_cli("show", run, "--json")
     assert json.loads(out)["enas_rerank"]["best"] == best["id"]
     rc, _, err = run_cli("export", run, "--out", tmp_path / "exported")
@@ -252,6 +255,25 @@ def test_supernet_batch_size_option_sets_the_steps_per_epoch():
     assert steps[0] == n // 64 and steps[16] == n // 16 and steps[16] > steps[0]  # train drops the last
     with pytest.raises(ConfigError, match=r"batch_size must be in \[0, 65536\]"):
         EnasOptions.from_dict({"batch_size": -1})
+
+
+def test_supernet_report_flags_few_steps_only():
+    from types import SimpleNamespace as T
+
+    from nasx.enas.rerank import FEW_STEPS, describe_supernet, supernet_report
+
+    def enas(steps):
+        return T(meta={"runner": "nasx.enas.runner:run_enas"},
+                 metrics={"supernet_steps": steps, "supernet_batch": 32, "enas_epochs_done": 5})
+
+    child = T(meta={"derive_rank": 1}, metrics={"val_acc": 0.5})
+    assert supernet_report([child]) is None
+    assert supernet_report([T(meta={"runner": "x"}, metrics={"val_acc": 0.1})]) is None  # a run from before the count
+    few, enough = supernet_report([enas(FEW_STEPS - 1), child]), supernet_report([enas(FEW_STEPS)])
+    assert few["few"] and not enough["few"] and enough == {"epochs": 5, "steps": FEW_STEPS, "batch_size": 32,
+                                                            "few": False}
+    assert "lower the option batch_size" in describe_supernet(few)
+    assert describe_supernet(enough) == f"ENAS supernet: 5 epochs, {FEW_STEPS} SGD steps at batch 32"
 
 
 def test_kendall_tau():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ..enas.rerank import describe_rerank, rerank_report
+from ..enas.rerank import describe_rerank, describe_supernet, rerank_report, supernet_report
 from ..runs import RunDir
 from .common import console, echo_json, human
 
@@ -59,6 +59,7 @@ def run_summary(run: RunDir) -> dict:
                     "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],
         "baselines": [{"learned": None, **r} for r in run.records() if r.get("event") == "baseline"],
         "enas_rerank": rerank_report(trials),
+        "enas_supernet": supernet_report(trials),
     }
 
 
@@ -78,6 +79,8 @@ def command(run_dir, top, as_json):
                   f"{st.count('failed')} failed, {st.count('stopped')} stopped); "
                   f"{b['spent_device_seconds']:.0f} device-s spent of {b['limit']}")
     print_leaderboard(run, top)
+    if s["enas_supernet"]:
+        console.print(describe_supernet(s["enas_supernet"]), soft_wrap=True, markup=False)
     if s["enas_rerank"]:
         console.print(describe_rerank(s["enas_rerank"]), soft_wrap=True, markup=False)
     plots = run.path / "plots"

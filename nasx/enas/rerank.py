@@ -1,5 +1,6 @@
-"""How far the shared weights ranked the re-ranked children right: Kendall's tau of their
-shared-weight validation accuracy vs the accuracy their short proxy training reached.
+"""How far to trust an ENAS run's shared weights: Kendall's tau of the re-ranked children's
+shared-weight validation accuracy vs the accuracy their short proxy training reached, and how many
+SGD steps the supernet trained (`supernet_report`).
 
 Read from the run's journal (the proxy trials carry `meta["derive_rank"]` and
 `meta["shared_val_acc"]`), so `nasx show` and the file written at the end of a search agree, and a
@@ -63,6 +64,31 @@ def write_rerank(run) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1))
     return path
+
+
+FEW_STEPS = 300  # below this many supernet steps the micro probe's shared weights ranked cells at chance
+
+
+def supernet_report(trials) -> dict | None:
+    """Epochs and SGD steps the run's ENAS supernet trained (None: no ENAS trial, or one from before
+    the count), and whether that is few enough for its ranking to be noise (`FEW_STEPS`)."""
+    for t in trials:
+        m = t.metrics or {}
+        if (t.meta or {}).get("runner") and m.get("supernet_steps") is not None:
+            steps = int(m["supernet_steps"])
+            return {"epochs": m.get("enas_epochs_done"), "steps": steps, "batch_size": m.get("supernet_batch"),
+                    "few": steps < FEW_STEPS}
+    return None
+
+
+def describe_supernet(report: dict) -> str:
+    e = report["epochs"]
+    line = (f"ENAS supernet: {e} epoch{'' if e == 1 else 's'}, {report['steps']} SGD steps at batch "
+            f"{report['batch_size']}")
+    if report["few"]:
+        line += (f"; few: below ~{FEW_STEPS} steps the shared weights ranked cells at chance in the micro-space "
+                 "probe (benchmarks/README.md), so raise enas_epochs or lower the option batch_size")
+    return line
 
 
 def describe_rerank(report: dict) -> str:

@@ -139,7 +139,10 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
         _atomic_json(folder / "derived.json", rows)
         best = derived[0]
         extra = {"shared_val_acc": best["shared_val_acc"], "enas_epochs_done": search.epoch,
-                 "search_seconds": before + time.time() - t0}
+                 "search_seconds": before + time.time() - t0,
+                 # SGD steps of the shared weights (history rows from before the count: this run's batches)
+                 "supernet_steps": sum(int(r.get("steps", len(search.train_batches))) for r in search.history),
+                 "supernet_batch": search.train_batches.batch_size}
     except Exception as exc:  # noqa: BLE001 - the search failing is this trial's outcome
         return outcome("failed", describe(exc))
     genotype = best["genotype"]

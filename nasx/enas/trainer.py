@@ -80,7 +80,8 @@ class EnasSearch:
         ctl = self._train_controller()
         t2 = time.perf_counter()
         self.epoch += 1
-        row = {"epoch": self.epoch, "train_loss": train_loss, "train_acc": train_acc, **ctl,
+        row = {"epoch": self.epoch, "steps": len(self.train_batches), "batch_size": self.train_batches.batch_size,
+               "train_loss": train_loss, "train_acc": train_acc, **ctl,
                "baseline": self.baseline, "shared_seconds": t1 - t0, "controller_seconds": t2 - t1,
                "seconds": t2 - t0}
         self.history.append(row)
