@@ -105,7 +105,7 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     from nasx.strategies.enas import RUNNER
 
     cfg = write_config(tmp_path, space="enas_micro", strategy="enas", budget="10trials", executor="inprocess",
-                       network={"channels": 4, "cells_per_stage": 1},
+                       network={"channels": 4, "cells_per_stage": 1}, epochs=2,
                        task={"latency": False, "max_train": 192, "batch_size": 64},
                        strategy_options={"enas_epochs": 1, "controller_steps": 2, "derive_samples": 6,
                                          "derive_top_k": 3, "derive_epochs": 1, "derive_rank_images": 50})
@@ -113,8 +113,8 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     rc, out, err = run_cli("search", "--config", cfg, "--run-dir", run)
     assert rc == 0, err
     trials = journal(run)
-    assert [t["meta"].get("runner") for t in trials] == [RUNNER, None, None, None]
-    enas, children = trials[0], trials[1:]
+    assert [t["meta"].get("runner") for t in trials] == [RUNNER, None, None, None, None]
+    enas, children, final = trials[0], trials[1:4], trials[4]
     assert "val_acc" not in enas["metrics"] and len(enas["metrics"]["derived"]) == 3
     shared = [d["shared_val_acc"] for d in enas["metrics"]["derived"]]
     assert shared == sorted(shared, reverse=True)
@@ -129,6 +129,9 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
     assert report["kendall_tau"] is None or -1 <= report["kendall_tau"] <= 1
     best = max(children, key=lambda c: c["metrics"]["val_acc"])
     assert report["best"] == best["id"]
+    # then the best child once more at the search's epochs (retrain: true), the run's take-away cell
+    assert final["meta"]["derive_final"] == best["meta"]["derive_rank"] and final["genotype"] == best["genotype"]
+    assert final["fidelity"] == {} and final["status"] == "ok" and final["metrics"]["epochs_done"] == 2
     rc, out, err = run_cli("show", run)
     assert rc == 0 and "ENAS re-rank: 3 children" in out and "Kendall tau" in out
     assert "ranked on 50 validation images" in " ".join(out.split())
@@ -156,8 +159,15 @@ def test_enas_strategy_replays_the_rerank_queue_on_resume():
     assert p.meta["runner"] == RUNNER and fresh.ask() is None  # waits for the search
     fresh.tell(p, enas_result)
     asked = [fresh.ask() for _ in range(3)]
-    assert [q.genotype.hash for q in asked] == [g.hash for g in kids] and fresh.finished
+    assert [q.genotype.hash for q in asked] == [g.hash for g in kids]
     assert asked[0].fidelity == {"epochs": 2} and asked[2].meta == {"derive_rank": 3, "shared_val_acc": 0.3}
+    assert fresh.ask() is None and not fresh.finished  # the children run; the best one's retraining is due
+    proxy = [0.6, 0.7, 0.65]
+    for q, acc in zip(asked, proxy):
+        fresh.tell(q, Result("ok", None, {"val_acc": acc}))
+    final = fresh.ask()
+    assert final.genotype.hash == kids[1].hash and final.fidelity == {} and final.meta == {"derive_final": 2}
+    assert fresh.finished and fresh.ask() is None
 
     resumed = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
     resumed.observe(p.genotype, enas_result, {}, p.meta, trial_id="enas-00000")
@@ -165,7 +175,31 @@ def test_enas_strategy_replays_the_rerank_queue_on_resume():
     resumed.resumed(2)
     assert not resumed.finished
     left = [resumed.ask(), resumed.ask()]
-    assert [q.genotype.hash for q in left] == [kids[1].hash, kids[2].hash] and resumed.finished
+    assert [q.genotype.hash for q in left] == [kids[1].hash, kids[2].hash] and not resumed.finished
+    resumed.discard(left[1])  # a stop came while it was asked: back in the queue
+    assert resumed.ask().genotype.hash == kids[2].hash
+    # a run killed after all children: the replayed journal asks for the final retraining only
+    again = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
+    again.observe(p.genotype, enas_result, {}, p.meta, trial_id="enas-00000")
+    for i, (q, acc) in enumerate(zip(asked, proxy), start=1):
+        again.observe(q.genotype, Result("ok", None, {"val_acc": acc}), q.fidelity, q.meta, f"enas-{i:05d}")
+    again.resumed(4)
+    assert again.ask().meta == {"derive_final": 2} and again.finished
+    done = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
+    for i, (q, res) in enumerate([(p, enas_result)] + [(q, Result("ok", None, {"val_acc": a}))
+                                                        for q, a in zip(asked, proxy)] + [(final, Result("ok", None, {}))]):
+        done.observe(q.genotype, res, q.fidelity, q.meta, f"enas-{i:05d}")
+    assert done.finished and done.ask() is None
+    # retrain: false ends with the children; children that all failed leave nothing to retrain
+    plain = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2, retrain=False)
+    plain.tell(plain.ask(), enas_result)
+    kids_asked = [plain.ask() for _ in range(3)]
+    assert plain.finished and plain.ask() is None and all(k is not None for k in kids_asked)
+    failed = create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=2)
+    failed.tell(failed.ask(), enas_result)
+    for q in [failed.ask() for _ in range(3)]:
+        failed.tell(q, Result("failed", "diverged", {}))
+    assert failed.finished and failed.ask() is None
 
 
 def test_rerank_options_are_checked():
@@ -229,6 +263,29 @@ def test_derive_rank_images_ranks_every_child_on_one_fixed_seeded_subset():
         assert r["shared_val_acc"] == pytest.approx(s.val_accuracy(r["genotype"]), abs=1e-6)
         assert abs(r["shared_val_acc"] * n_val - round(r["shared_val_acc"] * n_val)) < 1e-4
     assert s.rank_on_val(6, n_val + 5)[0]["shared_val_acc"] == whole[0]["shared_val_acc"]  # larger: all of it
+
+
+def test_prescreen_passes_the_enas_children_and_final_through_unscreened():
+    """--prescreen with enas: the ENAS trial, its re-ranked children and the final retraining are the
+    strategy's own choices; screening them would discard children."""
+    from nasx.evaluate import Result
+    from nasx.proxies import ProxyCache
+    from nasx.strategies import create_strategy
+    from nasx.strategies.prescreen import with_prescreen
+
+    space = get_space("enas_micro").with_network(channels=4, cells_per_stage=1)
+    kids = [space.sample(s) for s in range(3)]
+    derived = [{"genotype": g.to_dict(), "shared_val_acc": 0.5 - 0.1 * i} for i, g in enumerate(kids)]
+    s = with_prescreen(create_strategy("enas", space, seed=0, derive_top_k=3, derive_epochs=1), "synflow:3",
+                       cache=ProxyCache())
+    s.tell(s.ask(), Result("ok", None, {"derived": derived}))
+    asked = [s.ask() for _ in range(3)]
+    assert [q.genotype.hash for q in asked] == [g.hash for g in kids]  # none discarded, in rank order
+    assert all("proxy" not in q.meta for q in asked) and s.screened == 0
+    for q, acc in zip(asked, (0.3, 0.2, 0.4)):
+        s.tell(q, Result("ok", None, {"val_acc": acc}))
+    final = s.ask()
+    assert final.meta == {"derive_final": 3} and final.genotype.hash == kids[2].hash and s.finished
 
 
 def test_supernet_batch_size_option_sets_the_steps_per_epoch():

@@ -35,7 +35,8 @@ class EnasOptions:
     lr_min: float = 0.0  # the cosine's floor (the task's lr is its peak)
     batch_size: int = 0  # shared-weight training batch (0: the task's); on a small data set a smaller
     #   batch gives the supernet more steps per epoch at about the same cost (benchmarks/README.md)
-    retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator
+    retrain: bool = True  # retrain the derived child from scratch with the ordinary evaluator (with
+    #   derive_top_k: the best re-ranked child by proxy accuracy, at the task's epochs, as one more trial)
     derive_top_k: int = 0  # >0: rank derive_samples children on the whole val split under the shared
     #   weights, train the top k from scratch for derive_epochs, each its own trial; 0: trust the ranking
     derive_epochs: int = 2  # proxy epochs of each re-ranked child

@@ -10,9 +10,12 @@ With `derive_top_k` = k > 0 the ENAS trial does not retrain: it reports the chil
 shared-weight validation accuracy (`metrics["derived"]`, best first) and no `val_acc`, and this
 strategy then proposes the top k as ordinary training trials of `derive_epochs` epochs, so the
 executor runs them in parallel, the budget counts them, and the journal, `nasx show` and
-`nasx export` see them; the run's best is the best of them by validation accuracy. Each carries its
+`nasx export` see them. Each carries its
 rank and shared-weight accuracy in meta (`nasx.enas.rerank` reads them back for Kendall's tau).
-Resume replays the journal: the ENAS trial refills the queue, the replayed children leave it.
+With `retrain` (the default) the best child by proxy validation accuracy is then trained once more
+at the task's epochs (meta `derive_final`), as the plain derive retrains its pick: the run ends with
+a cell trained under the search's protocol, which `nasx export` takes. Resume replays the journal:
+the ENAS trial refills the queue, the replayed children leave it, a replayed final ends the run.
 """
 
 from __future__ import annotations
@@ -42,20 +45,33 @@ class EnasStrategy(Strategy):
                               keys=("skeleton",))
         self.searched = False  # the ENAS trial has been told
         self.queue: list[tuple[int, object, float | None]] = []  # (rank, genotype, shared_val_acc) to train
+        self.untold: set[int] = set()  # ranks of re-ranked children not told yet
+        self.scores: dict[int, tuple[float, object]] = {}  # rank -> (proxy val_acc, genotype) of told children
+        self.final_asked = False  # the best child's retraining (retrain with derive_top_k)
 
     @property
     def finished(self) -> bool:
         if super().finished:
             return True
-        return self.asked >= 1 and (not self.enas.derive_top_k or (self.searched and not self.queue))
+        if self.asked < 1 or not self.enas.derive_top_k:
+            return self.asked >= 1
+        return self.searched and not self.queue and (self.final_asked or not self._final_due())
+
+    def _final_due(self) -> bool:
+        """Whether the best child's retraining is still to come (children told, one of them ok)."""
+        return self.enas.retrain and not self.final_asked and (bool(self.untold) or bool(self.scores))
 
     def _propose(self):
         if self.asked == 0:
             return self.space.sample(RandomChooser(self.rng)), {}, {"runner": RUNNER, "enas": self.enas.to_dict()}
-        if not self.queue:
-            return None  # the ENAS trial is still running
-        rank, genotype, acc = self.queue.pop(0)
-        return genotype, {"epochs": self.enas.derive_epochs}, {"derive_rank": rank, "shared_val_acc": acc}
+        if self.queue:
+            rank, genotype, acc = self.queue.pop(0)
+            return genotype, {"epochs": self.enas.derive_epochs}, {"derive_rank": rank, "shared_val_acc": acc}
+        if self.searched and not self.untold and self._final_due():
+            rank = max(self.scores, key=lambda r: (self.scores[r][0], -r))  # the better proxy; ties: the higher rank
+            self.final_asked = True
+            return self.scores[rank][1], {}, {"derive_final": rank}
+        return None  # the ENAS trial or the re-ranked children are still running
 
     def _learn(self, proposal, result) -> None:
         if proposal.meta.get("runner") == RUNNER:
@@ -63,8 +79,29 @@ class EnasStrategy(Strategy):
             derived = (result.metrics.get("derived") or []) if result.status == "ok" else []
             self.queue = [(r, genotype_from_obj(d["genotype"]), d.get("shared_val_acc"))
                           for r, d in enumerate(derived[:self.enas.derive_top_k], start=1)]
+            self.untold = {q[0] for q in self.queue}
         elif proposal.meta.get("derive_rank") is not None:
-            self.queue = [q for q in self.queue if q[0] != proposal.meta["derive_rank"]]
+            rank = proposal.meta["derive_rank"]
+            self.queue = [q for q in self.queue if q[0] != rank]
+            self.untold.discard(rank)
+            acc = result.metrics.get("val_acc") if result.status == "ok" else None
+            if acc is not None:
+                self.scores[rank] = (float(acc), proposal.genotype)
+        elif proposal.meta.get("derive_final") is not None:
+            self.final_asked = True
+
+    def discard(self, proposal) -> None:
+        """A proposal the executor will not run (a stop came while it was asked): a re-ranked child
+        goes back to the front of the queue, the final retraining is due again."""
+        p = self.pending.get(proposal if isinstance(proposal, str) else proposal.id)
+        super().discard(proposal)
+        if p is None:
+            return
+        if p.meta.get("derive_final") is not None:
+            self.final_asked = False
+        elif p.meta.get("derive_rank") is not None:
+            self.queue.insert(0, (p.meta["derive_rank"], p.genotype, p.meta.get("shared_val_acc")))
 
     def summary(self) -> dict:
-        return {**super().summary(), "searched": self.searched, "to_train": len(self.queue)}
+        return {**super().summary(), "searched": self.searched, "to_train": len(self.queue),
+                "final_retrain": self.final_asked}

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import math
 
+# proposal meta keys that mark a proposal the strategy has already chosen: seeds (`--seed-arch`), a
+# one-shot run naming its runner (ENAS), ENAS's re-ranked children and the retraining of their best
+UNSCREENED = ("seed", "runner", "derive_rank", "derive_final")
+
 
 class Prescreened:
     """Wraps a Strategy; every attribute not defined here is the wrapped strategy's."""
@@ -36,8 +40,8 @@ class Prescreened:
 
     def ask(self):
         first = self.inner.ask()
-        if first is None or first.meta.get("seed") or first.meta.get("runner"):
-            return first  # seeds, and one-shot runs (ENAS) whose genotype is only a placeholder
+        if first is None or any(first.meta.get(k) is not None for k in UNSCREENED):
+            return first  # seeds, one-shot runs (ENAS: a placeholder genotype) and the cells they chose
         cands = [first]
         limit, self.inner.max_trials = self.inner.max_trials, None  # the last trials get N candidates too
         try:
