@@ -58,7 +58,8 @@ class EnasStrategy(Strategy):
         return self.searched and not self.queue and (self.final_asked or not self._final_due())
 
     def _final_due(self) -> bool:
-        """Whether the best child's retraining is still to come (children told, one of them ok)."""
+        """Whether the best child's retraining may still be asked: `retrain` is on, it was not asked
+        yet, and a re-ranked child is still running or one has finished ok."""
         return self.enas.retrain and not self.final_asked and (bool(self.untold) or bool(self.scores))
 
     def _propose(self):
@@ -68,7 +69,8 @@ class EnasStrategy(Strategy):
             rank, genotype, acc = self.queue.pop(0)
             return genotype, {"epochs": self.enas.derive_epochs}, {"derive_rank": rank, "shared_val_acc": acc}
         if self.searched and not self.untold and self._final_due():
-            rank = max(self.scores, key=lambda r: (self.scores[r][0], -r))  # the better proxy; ties: the higher rank
+            # the best proxy accuracy; on a tie the child the shared weights ranked higher (smaller rank)
+            rank = max(self.scores, key=lambda r: (self.scores[r][0], -r))
             self.final_asked = True
             return self.scores[rank][1], {}, {"derive_final": rank}
         return None  # the ENAS trial or the re-ranked children are still running
