@@ -49,6 +49,12 @@ class SearchConfig:
     prescreen: str | None = None  # PROXY:N, e.g. synflow:10: each proposal is the best of N by the proxy
     ray_num_cpus: int | None = None  # local Ray only: override the detected resources
     ray_num_gpus: float | None = None
+    # the final phase: top K found + baselines retrained under one protocol (nasx.final)
+    final: dict = field(default_factory=dict)  # {top, epochs, seeds, budget}
+    constraints: dict = field(default_factory=dict)  # {max_latency_ms, max_params, max_macs}
+    latency_runtime: str = "auto"  # ort | torch | auto (ort when installed): where latency_ms is measured
+    latency_batch: int = 1
+    latency_threads: int = 1
 
     def validate(self) -> SearchConfig:
         from .spaces import get_space
@@ -77,12 +83,21 @@ class SearchConfig:
             raise ConfigError(f"max_failures must be a non-negative integer, got {self.max_failures!r}")
         if not isinstance(self.allow_repeats, bool):
             raise ConfigError(f"allow_repeats must be true or false, got {self.allow_repeats!r}")
-        for key in ("network", "task", "strategy_options"):
+        for key in ("network", "task", "strategy_options", "final", "constraints"):
             if not isinstance(getattr(self, key), dict):
                 raise ConfigError(f"{key} must be a mapping")
         if "epochs" in self.task or "data" in self.task:
             raise ConfigError("set epochs and data at the top level, not under task")
         self.make_task()
+        from .final.settings import FinalSettings, Limits
+        from .latency import check_runtime
+
+        FinalSettings.parse(self.final)
+        Limits.parse(self.constraints)
+        if self.latency_runtime != "auto":
+            check_runtime(self.latency_runtime)
+        _positive("latency_batch", self.latency_batch, integer=True)
+        _positive("latency_threads", self.latency_threads, integer=True)
         for key in ("seed_arch", "baselines"):
             v = getattr(self, key)
             if isinstance(v, str):
@@ -98,6 +113,23 @@ class SearchConfig:
         """The baselines' protocol: the search's task, with `baseline_epochs` when set (one for all)."""
         return Task.from_dict({**self.task, "epochs": self.baseline_epochs or self.epochs, "data": self.data,
                                "seed": self.seed})
+
+    def final_settings(self):
+        from .final.settings import FinalSettings
+
+        return FinalSettings.parse(self.final)
+
+    def limits(self):
+        from .final.settings import Limits
+
+        return Limits.parse(self.constraints)
+
+    def latency_settings(self) -> dict:
+        """What every trial's deployment-latency measurement runs on (runtime resolved here, once)."""
+        from .latency import default_runtime
+
+        runtime = default_runtime() if self.latency_runtime == "auto" else self.latency_runtime
+        return {"runtime": runtime, "batch": int(self.latency_batch), "threads": int(self.latency_threads)}
 
     def to_dict(self) -> dict:
         return asdict(self)

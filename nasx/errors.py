@@ -33,6 +33,6 @@ class Interrupted(Exception):
 
     `run_dir`: the resumable search run; the CLI adds the command that continues it."""
 
-    def __init__(self, message: str, *, run_dir: str | None = None):
+    def __init__(self, message: str, *, run_dir: str | None = None, command: str = "resume"):
         super().__init__(message)
-        self.run_dir = run_dir
+        self.run_dir, self.command = run_dir, command  # `nasx <command> <run_dir>` continues it

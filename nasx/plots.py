@@ -88,10 +88,32 @@ def progress_plot(trials, path: Path, title: str = "") -> Path:
     return path
 
 
-def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "") -> Path:
-    """Accuracy vs params and vs MACs; the Pareto front joined; baselines as labelled stars."""
+def final_panel(ax, rows: list[dict]) -> None:
+    """The final phase: mean test accuracy (+- std over seeds) vs deployment latency; found
+    architectures as dots, baselines as stars, each labelled."""
+    pts = [r for r in rows if r.get("test_acc_mean") is not None and r.get("latency_ms")]
+    for r in pts:
+        found = r["kind"] == "found"
+        ax.errorbar([r["latency_ms"]], [r["test_acc_mean"]], yerr=[r.get("test_acc_std") or 0.0],
+                    fmt="o" if found else "*", ms=6 if found else 12, color="C3" if found else "k", capsize=3)
+        ax.annotate(r["name"], (r["latency_ms"], r["test_acc_mean"]), textcoords="offset points", xytext=(5, 4),
+                    fontsize=7)
+    ax.margins(x=0.2, y=0.1)  # linear: latencies of one search sit within a few x of each other
+    runtime = next((r.get("latency_runtime") for r in pts if r.get("latency_runtime")), "?")
+    epochs = pts[0]["epochs"] if pts else "?"
+    ax.set_xlabel(f"latency (ms, {runtime}, batch 1)")
+    ax.set_ylabel(f"final test accuracy ({epochs} epochs)")
+    ax.set_title("final phase: found (red) vs baselines (stars)", fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "", final: list[dict] | None = None) -> Path:
+    """Accuracy vs params and vs MACs; the Pareto front joined; baselines as labelled stars; with a
+    final phase a third panel: final test accuracy vs deployment latency."""
     ok = [t for t in trials if t.status == "ok" and t.metrics.get("val_acc") is not None]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    fig, axes = plt.subplots(1, 3 if final else 2, figsize=(16 if final else 11, 4.2), dpi=110)
+    if final:
+        final_panel(axes[2], final)
     for ax, key, label in ((axes[0], "params", "parameters"), (axes[1], "macs", "MACs")):
         pts = [(t.metrics.get(key) or 0, t.metrics["val_acc"]) for t in ok]
         if pts:

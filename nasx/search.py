@@ -21,6 +21,7 @@ from .execute import SearchDriver, SearchObserver, create_executor
 from .execute.driver import make_strategy
 from .execute.interrupt import StopSignals
 from .execute.progress import PlainProgress
+from .final.phase import run_final_phase
 from .runlock import run_lock
 from .runs import RunDir, new_run_id
 
@@ -81,8 +82,11 @@ def finalize(run: RunDir, baselines: list[dict]) -> None:
     plots = run.path / "plots"
     plots.mkdir(exist_ok=True)
     if trials:
+        from .final.verdict import final_rows
+
         progress_plot(trials, plots / "progress.png", f"search progress: {run.path.name}")
-        pareto_plot(trials, baselines, plots / "pareto.png", f"accuracy vs size: {run.path.name}")
+        pareto_plot(trials, baselines, plots / "pareto.png", f"accuracy vs size: {run.path.name}",
+                    final=final_rows(run))
 
 
 def run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver | None = None,
@@ -131,10 +135,17 @@ def _run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver, resume
             pass
         raise err
     run.update_meta(status="searching-done", spent=driver.spent.to_dict(), wall_seconds_total=driver.wall_elapsed(),
-                    stop_reason=driver.stats.stop_reason)
+                    stop_reason=driver.stats.stop_reason, final_reserve=driver.final_reserve() or None)
     try:
-        baselines = train_baselines(cfg, run, observer)
-        finalize(run, baselines)
+        if cfg.final_settings().enabled:  # the baselines are trained in the final phase, under its protocol
+            finalize(run, [])
+            run_final_phase(cfg, run, executor, observer)
+            finalize(run, [])
+        else:
+            finalize(run, train_baselines(cfg, run, observer))
+    except Interrupted:
+        run.update_meta(status="interrupted")
+        raise
     except KeyboardInterrupt:
         raise _interrupted(run, driver) from None
     run.update_meta(status="finished", finished_at=time.time())

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "zoo": ("zoo", "List the classic CNNs of the model zoo with params, MACs and published errors."),
     "search": ("search", "Run an architecture search on Ray into runs/<run-id>/."),
     "resume": ("resume", "Continue a killed or interrupted search."),
+    "finalize": ("finalize", "Retrain the top K found and the baselines under one protocol; print the verdict."),
     "show": ("show", "Leaderboard and status of a run directory."),
     "export": ("export", "Export a run's trial, a genotype or a zoo model as standalone PyTorch (+ pt2/ONNX)."),
     "train": ("train", "Retrain an architecture from scratch with full training; save weights.pt + metrics."),
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"nasx: error: {flag_message(exc, getattr(cli, 'last_command', None))}", err=True)
         return 2
     except Interrupted as exc:  # a search stopped by Ctrl-C / SIGTERM, left resumable
-        resume = f"; continue with: nasx resume {exc.run_dir}" if exc.run_dir else ""
+        resume = f"; continue with: nasx {getattr(exc, 'command', 'resume')} {exc.run_dir}" if exc.run_dir else ""
         click.echo(f"{exc}{resume}", err=True)
         return 130
     except KeyboardInterrupt:

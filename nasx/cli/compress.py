@@ -1,11 +1,14 @@
 """`nasx compress`: Deep Compression (Han et al. 2016) of a trained model: prune, share, Huffman-code.
 
 MODEL_OR_RUN is `zoo:NAME` (or --zoo NAME; trained first on --data for --epochs), an export folder
-or a run directory. By default each layer gets its own pruning rate from its sensitivity, conv layers
-8-bit and fully connected layers 5-bit codebooks (the paper's), and fine-tuning continues until the
-validation accuracy is within --max-drop of the uncompressed model's (exit 1, files written, when
---max-extra-epochs runs out first). Writes DIR/model.nasxc (the compact file), DIR/weights.pt (the decompressed
-state_dict), DIR/compress.json (the figures) and, with --export, DIR/export/ (model.py + weights).
+or a run directory; a run, a training or an export of one is fine-tuned and evaluated on the data
+and splits it was trained with (nasx.run_task: --data may be left out; another data is refused). By
+default each layer gets its own pruning rate from its sensitivity, conv layers 8-bit and fully
+connected layers 5-bit codebooks (the paper's), and fine-tuning continues until the validation
+accuracy is within --max-drop of the uncompressed model's (exit 1, files written, when
+--max-extra-epochs runs out first). Writes DIR/model.nasxc (the compact file), DIR/weights.pt (the
+decompressed state_dict), DIR/compress.json (the figures, and the splits used) and, with --export,
+DIR/export/ (model.py + weights).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def _table(result):
 @click.command("compress")
 @click.argument("model_or_run", required=False)
 @click.option("--zoo", default=None, help="Compress this zoo model, trained first on --data (= zoo:NAME).")
-@click.option("--data", required=True, help="Data spec for fine-tuning and accuracy: digits, fashion-mnist, ...")
+@click.option("--data", default=None,
+              help="Data spec for fine-tuning and accuracy: digits, fashion-mnist, ... (needed for zoo:NAME; a run, "
+                   "a training or an export of one brings its own data and splits).")
 @click.option("--epochs", type=click.IntRange(1, 10_000), default=5, show_default=True,
               help="Training epochs of a zoo model before compression.")
 @click.option("--sparsity", type=float, default=0.9, show_default=True, help="Fraction of conv/linear weights pruned.")
@@ -67,7 +72,8 @@ def _table(result):
 @click.option("--export/--no-export", "export", default=True, show_default=True,
               help="Also write DIR/export/ (model.py + decompressed weights) through nasx.export.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Fine-tuning seed; also the validation split's seed of --data when MODEL_OR_RUN records no splits.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 def command(model_or_run, zoo, data, epochs, sparsity, bits, bits_conv, bits_fc, mode, max_drop, max_extra_epochs,
@@ -75,7 +81,7 @@ def command(model_or_run, zoo, data, epochs, sparsity, bits, bits_conv, bits_fc,
     """Prune, weight-share and Huffman-code MODEL_OR_RUN (or --zoo NAME); report sizes and accuracy."""
     from ..compress import CompressConfig, compress
     from ..compress.source import ZOO_PREFIX, export_weights, resolve
-    from ..data import load_dataset
+    from ..run_task import reader_dataset
 
     if bool(model_or_run) == bool(zoo):
         raise NasxError("give exactly one of MODEL_OR_RUN or --zoo NAME")
@@ -85,10 +91,12 @@ def command(model_or_run, zoo, data, epochs, sparsity, bits, bits_conv, bits_fc,
                          finetune_epochs=finetune_epochs, lr=lr, huffman=huffman, index_bits=index_bits,
                          device=device, seed=seed)
     log = (lambda _m: None) if as_json else (lambda m: err_console.print(m))
-    dataset = load_dataset(data, seed=seed)
+    dataset, splits = reader_dataset(spec, data, seed, note=lambda m: err_console.print(
+        f"compress: {m}", soft_wrap=True, highlight=False))
     loaded = resolve(spec, dataset, epochs, device=device, log=log)
     result = compress(loaded.model, dataset, cfg, out, log=log)
-    record = result.to_dict() | {"source": spec, "origin": loaded.origin}
+    # "splits": what it was evaluated and fine-tuned on (nasx.run_task reads it back for DIR/export)
+    record = result.to_dict() | {"source": spec, "origin": loaded.origin, "splits": splits.to_dict()}
     if export:
         where = export_weights(loaded.origin, Path(out) / result.files["weights"], dataset, Path(out) / "export")
         record["files"]["export"] = where.name

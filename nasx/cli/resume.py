@@ -10,7 +10,7 @@ from ..runlock import run_lock
 from ..runs import RunDir
 from .common import console
 from .progress import RichProgress
-from .show import print_leaderboard
+from .show import print_final, print_leaderboard
 
 
 @click.command(help="Continue a killed or interrupted search from its journal.")
@@ -44,3 +44,4 @@ def _resume(run, run_dir, budget, address, no_dashboard):
 
     run_search(cfg, run, RichProgress(console), resumed=True)
     print_leaderboard(run, top=10)
+    print_final(run)

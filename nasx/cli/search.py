@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
 import click
 
 from ..config import load_config
+from ..errors import NasxError
 from ..runlock import run_lock
 from ..runs import RunDir
 from ..spaces.cell_network import SKELETONS
 from .common import console
 from .progress import RichProgress
-from .show import print_leaderboard
+from .show import print_final, print_leaderboard
 
 
 @click.command(help="Run an architecture search (embedded local Ray by default) into runs/<run-id>/.")
@@ -43,7 +46,19 @@ from .show import print_leaderboard
               help="Train an architecture again even when the run already has its result (noise estimates).")
 @click.option("--baseline-epochs", type=int, default=None,
               help="Training epochs of every baseline (default --epochs); deep zoo models need more steps.")
-def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats, **flags):
+@click.option("--final-top", type=int, default=None,
+              help="Final phase: retrain the top K found architectures and every baseline under one protocol.")
+@click.option("--final-epochs", type=int, default=None, help="Final phase epochs (default --baseline-epochs).")
+@click.option("--final-seeds", type=int, default=None, help="Final phase seeds per architecture (default 1).")
+@click.option("--final-budget", default=None,
+              help="Final phase's own budget (e.g. 1cpu-h); default: its estimate is reserved from --budget.")
+@click.option("--latency-runtime", default=None, help="Where latency_ms is measured: ort (default when installed) | torch.")
+@click.option("--latency-batch", type=int, default=None, help="Batch size of the latency measurement (default 1).")
+@click.option("--max-latency-ms", type=float, default=None, help="Constraint: never train a candidate slower than this.")
+@click.option("--max-params", type=float, default=None, help="Constraint: never train a candidate with more params.")
+@click.option("--max-macs", type=float, default=None, help="Constraint: never train a candidate with more MACs.")
+def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats, final_top, final_epochs, final_seeds,
+            final_budget, max_latency_ms, max_params, max_macs, **flags):
     flags["dashboard"] = False if no_dashboard else None
     flags["allow_repeats"] = True if allow_repeats else None
     cfg = load_config(config_file, flags)
@@ -53,6 +68,13 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
 
         cfg.network = {**cfg.network, **given}
         get_space(cfg.space).with_network(**cfg.network)  # an unknown or bad setting: one line, now
+    final = {k: v for k, v in (("top", final_top), ("epochs", final_epochs), ("seeds", final_seeds),
+                               ("budget", final_budget)) if v is not None}
+    limits = {k: v for k, v in (("max_latency_ms", max_latency_ms), ("max_params", max_params),
+                                ("max_macs", max_macs)) if v is not None}
+    if final or limits:  # nested YAML blocks: the flags win key by key
+        cfg.final, cfg.constraints = {**cfg.final, **final}, {**cfg.constraints, **limits}
+        cfg.validate()
     from ..data import load_dataset
     from ..search import check_strategy, default_run_dir, run_search
 
@@ -62,8 +84,14 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
     path = cfg.run_dir or str(default_run_dir(cfg))
     cfg.run_dir = path
     run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
-    with run_lock(run.path):  # one writer per run (run_search re-enters it)
-        console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
-                      f"run directory {run.path}")
-        run_search(cfg, run, RichProgress(console))
-        print_leaderboard(run, top=10)
+    try:
+        with run_lock(run.path):  # one writer per run (run_search re-enters it)
+            console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
+                          f"run directory {run.path}")
+            run_search(cfg, run, RichProgress(console))
+    except NasxError:
+        if not run.records():  # refused before any trial (e.g. GPUs asked of a CPU-only cluster): leave nothing
+            shutil.rmtree(run.path, ignore_errors=True)
+        raise
+    print_leaderboard(run, top=10)
+    print_final(run)

@@ -38,6 +38,39 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
             console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
+def _pm(mean, std) -> str:
+    return "-" if mean is None else f"{100 * mean:.2f} +- {100 * (std or 0):.2f}"
+
+
+def print_final(run: RunDir, summary: dict | None = None) -> None:
+    """The final table (mean +- std over seeds), the verdict line and the rank transfer."""
+    from ..final.verdict import final_summary
+
+    s = summary or final_summary(run)
+    if not s["rows"]:
+        return
+    rt = s["rows"][0].get("latency_runtime") or "-"
+    t = Table(title=f"final phase: every row trained from scratch under one protocol ({s['rows'][0]['epochs']} "
+                    "epochs), mean +- std over seeds")
+    for col in ("kind", "name", "seeds", "val acc %", "test acc %", "params", "MACs", f"latency ms ({rt})",
+                "device-s", "search rank"):
+        t.add_column(col, overflow="fold")
+    for r in s["rows"]:
+        seeds = str(r["seeds"]) + (f" ({r['failed']} failed)" if r["failed"] else "")
+        t.add_row(r["kind"], r["name"], seeds, _pm(r["val_acc_mean"], r["val_acc_std"]),
+                  _pm(r["test_acc_mean"], r["test_acc_std"]), human(r.get("params")), human(r.get("macs")),
+                  f"{r['latency_ms']:.4f}" if r.get("latency_ms") is not None else "-",
+                  f"{r['device_seconds']:.1f}", str(r["search_rank"] or "-"),
+                  style="italic" if r["kind"] == "baseline" else None)
+    console.print(t)
+    console.print("verdict: " + s["verdict"]["line"], soft_wrap=True, markup=False, highlight=False)
+    tau = s["rank_transfer"]
+    if tau["kendall_tau"] is not None:
+        console.print(f"search rank -> final rank of the {tau['n']} retrained: Kendall tau {tau['kendall_tau']:.2f} "
+                      "(1: the search's short training ranked them as full training does)", soft_wrap=True,
+                      markup=False, highlight=False)
+
+
 def _proxy_device_seconds(t) -> float:
     """A pre-screened trial's proxy time, charged to the budget as the trial's devices held."""
     from ..budget import trial_device_seconds
@@ -60,7 +93,20 @@ def run_summary(run: RunDir) -> dict:
         "baselines": [{"learned": None, **r} for r in run.records() if r.get("event") == "baseline"],
         "enas_rerank": rerank_report(trials),
         "enas_supernet": supernet_report(trials),
+        "final": _final(run),
     }
+
+
+def _final(run: RunDir) -> dict | None:
+    from ..final import final_records
+    from ..final.verdict import final_summary
+
+    if not final_records(run):
+        return None
+    s = final_summary(run)
+    meta = run.meta()
+    return {**s, "status": meta.get("final_status"), "settings": meta.get("final_settings"),
+            "reserved_seconds": meta.get("final_reserve")}
 
 
 @click.command(help="Leaderboard and status of a run directory.")
@@ -75,10 +121,15 @@ def command(run_dir, top, as_json):
         return
     b = s["budget"]
     st = [t["status"] for t in s["trials"]]
+    rejected = f", {st.count('rejected')} rejected by a constraint" if "rejected" in st else ""
     console.print(f"run {s['run']}: {s['status']}; {b['trials']} trials ({st.count('ok')} ok, "
-                  f"{st.count('failed')} failed, {st.count('stopped')} stopped); "
-                  f"{b['spent_device_seconds']:.0f} device-s spent of {b['limit']}")
+                  f"{st.count('failed')} failed, {st.count('stopped')} stopped{rejected}); "
+                  f"{b['spent_device_seconds']:.0f} device-s spent of {b['limit']}"
+                  + (f"; final phase {s['final']['device_seconds']:.0f} device-s ({s['final']['status']})"
+                     if s["final"] else ""))
     print_leaderboard(run, top)
+    if s["final"]:
+        print_final(run, s["final"])
     if s["enas_supernet"]:
         console.print(describe_supernet(s["enas_supernet"]), soft_wrap=True, markup=False)
     if s["enas_rerank"]:

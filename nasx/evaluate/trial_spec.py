@@ -28,6 +28,8 @@ class TrialSpec:
     cpus: float = 1.0
     gpus: float = 0.0
     budget_left: dict = field(default_factory=dict)  # seconds left per limit, for runners that pace themselves
+    # before training: deployment latency {runtime, batch, threads} and constraints {limits: {metric: max}}
+    measure: dict = field(default_factory=dict)
     version: int = SPEC_VERSION
 
     @classmethod

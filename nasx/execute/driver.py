@@ -38,6 +38,7 @@ from .runners import runner_of, trains_one_candidate
 
 FINISHED = "FINISHED"
 MAX_REPEATS = 50  # proposals in a row that repeat a finished trial before the driver stops asking
+MAX_REJECTED = 25  # candidates in a row over a constraint before the search says nothing feasible turns up
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Stats:
     finished: int = 0
     failed: int = 0
     stopped: int = 0
+    rejected: int = 0  # over a constraint (latency, params, MACs): measured, never trained
+    rejected_in_a_row: int = 0
     repeats: int = 0  # proposals answered from the run's own results instead of being trained again
     best_val_acc: float | None = None
     best_id: str | None = None
@@ -66,12 +69,17 @@ class SearchDriver:
                               "cluster or gpus_per_trial 0); use a cpu-h, min or trials budget",
                               keys=("budget", "gpus_per_trial"))
         self.task = cfg.make_task().to_dict()
+        # measured before training: deployment latency and the constraints (nasx.premeasure)
+        self.measure = {**cfg.latency_settings(), "limits": cfg.limits().to_dict()}
+        self.final = cfg.final_settings()
+        self.peak_running = 1
         self.listeners = list(listeners)
         self.strategy = self._make_strategy(wrap)
         self.spent = Spend()
         self.stats = Stats()
         self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
         self.costs: list[float] = []  # wall seconds of finished trials
+        self.epoch_costs: list[tuple] = []  # (wall, epochs) of finished trainings: the final phase's estimate
         self.allow_repeats = bool(getattr(cfg, "allow_repeats", False))
         self.done: dict[tuple, Result] = {}  # key -> finished (ok) result already in the run
         self.inflight: dict[tuple, str] = {}  # key -> id of the running trial evaluating it
@@ -92,11 +100,13 @@ class SearchDriver:
 
     def _replay(self):
         for t in self.run.trials():
-            res = Result(t.status, t.reason, dict(t.metrics))
+            res = Result(_told(t.status), t.reason, dict(t.metrics))
             self.strategy.observe(t.genotype, res, t.fidelity, t.meta, trial_id=t.trial_id)
             if t.status == "ok" and trains_one_candidate(t.meta):  # as in _record: ENAS's child is no purchase
                 self.done[self.key(t.genotype, t.fidelity)] = res
             self._count(t.trial_id, t.status, t.metrics, t.reason, t.wall_seconds, replay=True)
+            if t.status == "ok" and t.metrics.get("epochs_done") and trains_one_candidate(t.meta):
+                self.epoch_costs.append((t.wall_seconds, t.metrics["epochs_done"]))
             charged = t.wall_seconds + float(t.meta.get("proxy_seconds") or 0.0)
             self.spent.gpu_seconds += charged * float(t.meta.get("gpus", self.gpus))
             self.spent.cpu_seconds += charged * float(t.meta.get("cpus", self.cpus))
@@ -153,10 +163,18 @@ class SearchDriver:
         """A trial spec to launch, None to wait, or FINISHED when no more trials should start."""
         if self.stop_requested:
             return FINISHED
-        ok, why = allows(self.budget, self.spent, len(self.running), self.estimate(), self.wall_elapsed(),
-                         self.cpus, self.gpus)
+        if self.stats.rejected_in_a_row >= MAX_REJECTED:
+            self.stats.stop_reason = (f"nothing feasible: the last {MAX_REJECTED} candidates were all over the "
+                                      f"constraints ({_limits_text(self.measure['limits'])}); relax a limit")
+            return FINISHED
+        reserve = self.final_reserve()
+        spent = Spend(self.spent.gpu_seconds + reserve * self.gpus, self.spent.cpu_seconds + reserve * self.cpus,
+                      self.spent.wall_seconds, self.spent.trials)
+        ok, why = allows(self.budget, spent, len(self.running), self.estimate(),
+                         self.wall_elapsed() + reserve / self.peak_running, self.cpus, self.gpus)
         if not ok:
-            self.stats.stop_reason = why
+            self.stats.stop_reason = why + (f" (with {reserve:.0f} s of single-slot training reserved for the "
+                                            "final phase)" if reserve else "")
             return FINISHED
         p = self._ask()
         if isinstance(p, str):  # FINISHED: only repeats; wait for running trials, else stop
@@ -174,8 +192,9 @@ class SearchDriver:
         if not self.allow_repeats and trains_one_candidate(p.meta):
             self.inflight[self.key(p.genotype, p.fidelity)] = p.id
         self.stats.running = len(self.running)
+        self.peak_running = max(self.peak_running, len(self.running))
         self._notify("launch")
-        return TrialSpec.build(
+        return TrialSpec.build(measure=self.measure,
             trial_id=p.id, runner=runner_of(p.meta), budget_left=self.budget_left(), genotype=p.genotype.to_dict(),
             task=self.task, fidelity=p.fidelity, meta=dict(p.meta), network=dict(self.cfg.network or {}),
             run_dir="" if self.run.path is None else str(self.run.path), keep_weights=bool(self.cfg.keep_weights), cpus=self.cpus, gpus=self.gpus)
@@ -227,7 +246,7 @@ class SearchDriver:
             "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION,
                       **(outcome.get("build") or {})},
         })
-        result = Result(status, outcome.get("reason"), metrics)
+        result = Result(_told(status), outcome.get("reason"), metrics)
         self.strategy.tell(p, result)
         if status == "ok" and trains_one_candidate(p.meta):
             self.done[self.key(p.genotype, p.fidelity)] = result
@@ -236,6 +255,8 @@ class SearchDriver:
         # a pre-screen's proxy time (meta proxy_seconds) is device time spent on this trial's choice
         self.spent.add_trial(wall + float(p.meta.get("proxy_seconds") or 0.0), self.cpus, self.gpus)
         self.costs.append(wall)
+        if status == "ok" and metrics.get("epochs_done") and trains_one_candidate(p.meta):
+            self.epoch_costs.append((wall, metrics["epochs_done"]))
         self._count(trial_id, status, metrics, outcome.get("reason"), wall)
         self.stats.running = len(self.running)
         self.run.update_meta(spent=self.spent.to_dict(), wall_seconds_total=self.wall_elapsed())
@@ -250,8 +271,11 @@ class SearchDriver:
                 st.best_val_acc, st.best_id = acc, trial_id
         elif status == "stopped":
             st.stopped += 1
+        elif status == "rejected":
+            st.rejected += 1
         else:
             st.failed += 1
+        st.rejected_in_a_row = st.rejected_in_a_row + 1 if status == "rejected" else 0
         st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), reason)])[-5:]
 
     def _notify(self, event: str):
@@ -260,6 +284,20 @@ class SearchDriver:
         self.last_event = event
         for fn in self.listeners:
             fn(self)
+
+    def final_reserve(self) -> float:
+        """Single-slot wall seconds the final phase is expected to need (0 without one, or with its own
+        budget): the search's own mean training seconds per epoch x the final epochs x the trainings."""
+        f = self.final
+        if not f.enabled or f.budget or self.budget.trials is not None:
+            return 0.0
+        per_epoch = [w / max(1, int(e)) for w, e in self.epoch_costs]
+        if not per_epoch:
+            return 0.0
+        from ..final.plan import final_epochs
+
+        n = (f.top + len(self.cfg.baselines or [])) * f.seeds
+        return sum(per_epoch) / len(per_epoch) * final_epochs(f, vars(self.cfg)) * n
 
     def budget_left(self) -> dict:
         """What is left of each limit (None: unlimited), for runners that pace themselves (ENAS)."""
@@ -278,6 +316,15 @@ class SearchDriver:
         if b.wall_seconds is not None:
             return self.wall_elapsed() / 60, b.wall_seconds / 60, "min"
         return float(s.trials), float(b.trials) if b.trials else None, "trials"
+
+
+def _told(status: str) -> str:
+    """What a strategy hears: a candidate rejected by a constraint is an infeasible, failed one."""
+    return "failed" if status == "rejected" else status
+
+
+def _limits_text(limits: dict) -> str:
+    return ", ".join(f"{k} <= {v:g}" for k, v in limits.items()) or "none"
 
 
 def make_strategy(cfg: SearchConfig, space, run_path=None, max_trials: int | None = None, wrap=None):

@@ -18,6 +18,7 @@ import torch
 from ..budget import trial_device_seconds
 from ..evaluate import cached_dataset, network_space, train_and_evaluate
 from ..evaluate.trial_spec import TrialSpec
+from ..premeasure import premeasure
 from ..spaces import genotype_from_obj
 from ..trial_build import build_record
 from . import runners
@@ -31,23 +32,43 @@ def run_trial(spec: TrialSpec | dict, report=None) -> dict:
     return runners.resolve(spec.runner)(spec, report)
 
 
+def _build(spec: TrialSpec, dataset):
+    """(model, architecture key): a zoo baseline when the spec's meta names one (the final phase
+    retrains baselines as ordinary trials), else the spec's genotype in its space."""
+    zoo = (spec.meta or {}).get("zoo")
+    if zoo:
+        from ..zoo import create_model
+
+        return create_model(zoo, num_classes=dataset.num_classes, input_size=dataset.input_shape), f"zoo:{zoo}"
+    genotype = genotype_from_obj(spec.genotype)
+    space = network_space(genotype.space, spec.network)
+    model = space.build(genotype, num_classes=dataset.num_classes, input_size=dataset.input_shape)
+    return model, f"{genotype.space}:{genotype.hash}"
+
+
 def train_trial(spec: TrialSpec, report=None) -> dict:
     t0 = time.time()
     task = spec.make_task()
-    genotype = genotype_from_obj(spec.genotype)
     dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
-    space = network_space(genotype.space, spec.network)
     torch.manual_seed(task.seed)
+    pre: dict = {}
     try:
-        model = space.build(genotype, num_classes=dataset.num_classes, input_size=dataset.input_shape)
+        model, arch = _build(spec, dataset)
     except Exception as exc:  # noqa: BLE001 - a candidate that cannot be built is a failed candidate
         model = None
         build_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     if model is None:
         result_d = {"status": "failed", "reason": build_error, "metrics": {}}
     else:
-        result = train_and_evaluate(model, dataset, task, callback=report)
-        result_d = result.to_dict()
+        with torch.random.fork_rng():  # measuring draws no number the training would have drawn
+            pre, rejection = premeasure(model, dataset.input_shape, spec.measure, arch, spec.network)
+        if rejection is not None:  # over a limit or not measurable: never trained
+            result_d = {"status": "rejected" if pre.get("rejected") else "failed", "reason": rejection,
+                        "metrics": {k: v for k, v in pre.items() if k != "rejected"}}
+        else:
+            result = train_and_evaluate(model, dataset, task, callback=report)
+            result_d = result.to_dict()
+            result_d["metrics"] = {**(result_d.get("metrics") or {}), **pre}
     wall = time.time() - t0
     cpus, gpus = float(spec.cpus), float(spec.gpus)
     weights = None

@@ -171,11 +171,20 @@ def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = N
              num_classes: int | None = None, input_size=None, weights: str | Path | None = None) -> Exportable:
     """A run's trial, rebuilt with the settings it was trained with (`nasx.trial_build`); `weights`
     replaces the trial's own weights file (e.g. compressed ones)."""
+    from ..final.plan import final_trial, final_winner
     from ..runs import RunDir
     from ..trial_build import trial_build
 
     run = RunDir.open(run_dir)
-    rec = run.trial(trial) if trial is not None else run.best(rank or 1)
+    final = None
+    if trial is not None:
+        final = final_trial(run, trial)  # a final training by its id (final-e<E>-<trial>-s<seed>)
+        rec = final or run.trial(trial)
+    elif rank is None:  # the default: the final phase's winner with its final weights, when one ran
+        final = final_winner(run)
+        rec = final or run.best(1)
+    else:
+        rec = run.best(rank)
     wfile = Path(weights) if weights else rec.weights
     state = None
     if wfile is not None:
@@ -184,9 +193,16 @@ def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = N
         state = load_state(wfile)
     g = rec.genotype
     tb = trial_build(run, rec)
-    where = f"run {run.path.name}, trial {rec.trial_id}" + (f" (rank {rank or 1})" if trial is None else "")
-    info = {"kind": "run", "run": str(run.path), "trial": rec.trial_id, "rank": None if trial else (rank or 1),
-            "weights": str(wfile) if wfile else None, "build": tb.to_dict(), "build_source": tb.source}
+    if final is not None:
+        f = final.meta.get("final") or {}
+        where = (f"run {run.path.name}, final training {rec.trial_id} of search trial {f.get('name')} "
+                 f"({f.get('epochs')} epochs, seed {f.get('seed')})")
+    else:
+        where = f"run {run.path.name}, trial {rec.trial_id}" + (f" (rank {rank or 1})" if trial is None else "")
+    info = {"kind": "run", "run": str(run.path), "trial": rec.trial_id,
+            "rank": None if (trial or final) else (rank or 1), "weights": str(wfile) if wfile else None,
+            "weights_from": "final" if final is not None else "search", "build": tb.to_dict(),
+            "build_source": tb.source}
     return _genotype_exportable(tb.space_obj(), g, state, num_classes or tb.num_classes,
                                 tuple(input_size) if input_size else tb.input_size,
                                 f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,

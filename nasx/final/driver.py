@@ -1,0 +1,127 @@
+"""`FinalDriver`: the final phase's trainings through the same executors as the search.
+
+It speaks the driver protocol the executors use (`next_spec` / `record` / `abandon` /
+`request_stop`, `stats`, `spent`), so final trainings are ordinary trials: on Ray or in-process,
+journaled (event "final") before anything else hears of them, and skipped on a resumed phase when
+their line is in the journal. A training lost to a kill or Ctrl-C was never journaled, so the next
+`nasx resume` / `nasx finalize` trains it; one that finished is never trained again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..budget import Budget, Spend, allows, trial_device_seconds
+from ..evaluate import TrialSpec
+from ..execute.driver import FINISHED, Stats
+from ..execute.runners import TRAIN
+from ..ops import OPS_VERSION
+from .plan import FINAL_EVENT, FinalEntry, final_records
+
+
+class FinalDriver:
+    def __init__(self, cfg, run, entries: list[FinalEntry], gpus: float, listeners=(), budget: str | None = None):
+        self.cfg, self.run = cfg, run
+        self.cpus, self.gpus = float(cfg.cpus_per_trial), float(gpus)
+        self.budget = Budget.parse(budget) if budget else None
+        self.listeners = list(listeners)
+        self.task = cfg.make_task().to_dict()
+        self.measure = {**cfg.latency_settings()}  # latency on the deployment runtime; no limits here
+        done = {r["id"] for r in final_records(run)}
+        self.entries = {e.id: e for e in entries}
+        self.pending = [e.id for e in entries if e.id not in done]
+        self.skipped = len(entries) - len(self.pending)
+        self.running: dict[str, float] = {}
+        self.stats = Stats()
+        self.spent = Spend()
+        self.costs: list[float] = []
+        self.stop_requested = self.aborting = self._recording = False
+        self.last_event = ""
+        self.t_start = time.time()
+
+    # ---- the executor-facing protocol
+    def request_stop(self, why: str = "interrupted") -> None:
+        self.stop_requested = True
+        self.stats.stop_reason = why
+
+    def wall_elapsed(self) -> float:
+        return time.time() - self.t_start
+
+    def next_spec(self):
+        if self.stop_requested:
+            return FINISHED
+        if not self.pending:
+            return FINISHED if not self.running else None
+        if self.budget is not None:
+            est = (sum(self.costs) / len(self.costs), self.cpus, self.gpus) if self.costs else None
+            ok, why = allows(self.budget, self.spent, len(self.running), est, self.wall_elapsed(), self.cpus,
+                             self.gpus)
+            if not ok:
+                self.stats.stop_reason = f"final budget: {why}"
+                return FINISHED if not self.running else None
+        e = self.entries[self.pending.pop(0)]
+        self.running[e.id] = time.time()
+        self.stats.running = len(self.running)
+        self._notify("launch")
+        task = {**self.task, "epochs": e.epochs, "seed": e.seed}
+        return TrialSpec.build(trial_id=e.id, runner=TRAIN, genotype=e.genotype or {"zoo": e.name}, task=task,
+                               meta=e.meta(), network=dict(self.cfg.network or {}) if e.kind == "found" else {},
+                               run_dir=str(self.run.path), keep_weights=True, cpus=self.cpus, gpus=self.gpus,
+                               measure=self.measure)
+
+    def record(self, trial_id: str, outcome: dict) -> None:
+        self._recording = True
+        try:
+            self._record(trial_id, outcome)
+        finally:
+            self._recording = False
+        if self.aborting:
+            raise KeyboardInterrupt
+
+    def _record(self, trial_id: str, outcome: dict) -> None:
+        started = self.running.pop(trial_id)
+        e = self.entries[trial_id]
+        wall = float(outcome.get("wall_seconds") or (time.time() - started))
+        status = outcome.get("status", "failed")
+        metrics = dict(outcome.get("metrics") or {})
+        self.run.append({
+            "event": FINAL_EVENT, "id": trial_id, **e.meta()["final"], "genotype": e.genotype,
+            "status": status, "reason": outcome.get("reason"), "metrics": metrics,
+            "device_seconds": trial_device_seconds(wall, self.cpus, self.gpus), "wall_seconds": wall,
+            "worker": outcome.get("worker"), "weights": outcome.get("weights"),
+            "meta": {**e.meta(), "cpus": self.cpus, "gpus": self.gpus}, "started_at": started,
+            "finished_at": time.time(),
+            "build": {"network": dict(self.cfg.network or {}) if e.kind == "found" else {},
+                      "ops_version": OPS_VERSION, **(outcome.get("build") or {})},
+        })
+        self.spent.add_trial(wall, self.cpus, self.gpus)
+        self.costs.append(wall)
+        st = self.stats
+        if status == "ok":
+            st.finished += 1
+        elif status == "stopped":
+            st.stopped += 1
+        else:
+            st.failed += 1
+        st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), outcome.get("reason"))])[-5:]
+        st.running = len(self.running)
+        self._notify("finish")
+
+    def abandon(self, trial_id: str) -> None:
+        """Lost to the interruption: not journaled, trained by the next finalize."""
+        if self.running.pop(trial_id, None) is not None:
+            self.pending.insert(0, trial_id)
+            self.stats.running = len(self.running)
+            self._notify("abandon")
+
+    def _notify(self, event: str) -> None:
+        self.last_event = event
+        for fn in self.listeners:
+            fn(self)
+
+    def spent_primary(self):
+        total = len(self.entries) - self.skipped
+        return float(self.stats.finished + self.stats.failed + self.stats.stopped), float(total), "final trainings"
+
+    def budget_left(self) -> dict:
+        return {}
