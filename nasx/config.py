@@ -182,4 +182,4 @@ def load_config(path: str | None, overrides: dict[str, Any]) -> SearchConfig:
     try:
         return cfg.validate()
     except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}" if path else str(exc)) from None
+        raise ConfigError(f"{where}: {exc}" if path else str(exc), keys=exc.keys) from None

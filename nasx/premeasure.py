@@ -31,7 +31,7 @@ def premeasure(model: nn.Module, input_shape, measure: dict | None, arch: str,
     from .final.settings import Limits
 
     measure = dict(measure or {})
-    if not measure:
+    if not measure.get("runtime") and not any((measure.get("limits") or {}).values()):
         return {}, None
     limits = Limits(**(measure.get("limits") or {}))
     try:

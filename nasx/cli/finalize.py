@@ -40,6 +40,8 @@ def _finalize(run, top, epochs, seeds, budget, baselines, executor, address, no_
     from ..final.plan import search_ranking
     from ..search import finalize
 
+    if top is not None and top < 1:
+        raise NasxError(f"--top must be at least 1 (found architectures to retrain), got {top}")
     saved = run.config()
     final = dict(saved.get("final") or {})
     final.setdefault("top", DEFAULT_TOP)

@@ -70,7 +70,7 @@ class SearchDriver:
                               keys=("budget", "gpus_per_trial"))
         self.task = cfg.make_task().to_dict()
         # measured before training: deployment latency and the constraints (nasx.premeasure)
-        self.measure = {**cfg.latency_settings(), "limits": cfg.limits().to_dict()}
+        self.measure = measure_settings(cfg, self.task)
         self.final = cfg.final_settings()
         self.peak_running = 1
         self.listeners = list(listeners)
@@ -316,6 +316,14 @@ class SearchDriver:
         if b.wall_seconds is not None:
             return self.wall_elapsed() / 60, b.wall_seconds / 60, "min"
         return float(s.trials), float(b.trials) if b.trials else None, "trials"
+
+
+def measure_settings(cfg: SearchConfig, task: dict) -> dict:
+    """What a trial measures before training (nasx.premeasure): the constraints always; the deployment
+    latency when the task measures latency (task.latency, on by default), an objective or a limit needs it."""
+    limits = cfg.limits()
+    need = task.get("latency", True) or "latency_ms" in cfg.objectives or limits.latency_ms is not None
+    return {**(cfg.latency_settings() if need else {}), "limits": limits.to_dict()}
 
 
 def _told(status: str) -> str:

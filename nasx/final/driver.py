@@ -13,7 +13,7 @@ import time
 
 from ..budget import Budget, Spend, allows, trial_device_seconds
 from ..evaluate import TrialSpec
-from ..execute.driver import FINISHED, Stats
+from ..execute.driver import FINISHED, Stats, measure_settings
 from ..execute.runners import TRAIN
 from ..ops import OPS_VERSION
 from .plan import FINAL_EVENT, FinalEntry, final_records
@@ -26,7 +26,8 @@ class FinalDriver:
         self.budget = Budget.parse(budget) if budget else None
         self.listeners = list(listeners)
         self.task = cfg.make_task().to_dict()
-        self.measure = {**cfg.latency_settings()}  # latency on the deployment runtime; no limits here
+        self.measure = measure_settings(cfg, self.task)  # the same latency as the search; limits too
+        self.measure.pop("limits", None)  # a final training is never rejected: it was feasible
         done = {r["id"] for r in final_records(run)}
         self.entries = {e.id: e for e in entries}
         self.pending = [e.id for e in entries if e.id not in done]

@@ -26,7 +26,11 @@ def run_final_phase(cfg, run, executor, observer, settings: FinalSettings | None
         return None
     entries = plan_final(run, settings, cfg.to_dict())
     if not any(e.kind == "found" for e in entries):
-        raise NasxError(f"run {run.path.name} has no finished trial to retrain; nothing to finalize")
+        if command == "finalize":
+            raise NasxError(f"run {run.path.name} has no finished trial to retrain; nothing to finalize")
+        observer.message("final phase skipped: the search finished no trial to retrain", warning=True)
+        run.update_meta(final_status="skipped (no finished trial)")
+        return None
     driver = FinalDriver(cfg, run, entries, executor.gpus_per_trial(),
                          [observer.update, *executor.listeners(run.path.name)], settings.budget)
     found = len({e.name for e in entries if e.kind == "found"})
