@@ -35,7 +35,7 @@ from torch import nn
 from .errors import ConfigError, NasxError
 from .measure import parse_input_size
 
-VERSION = 1  # bump when the measurement protocol changes: old cache rows stop matching
+VERSION = 2  # 2: timed over a 0.3 s window instead of at most 200 runs  # bump when the measurement protocol changes: old cache rows stop matching
 ONNX_OPSET = 17
 
 
@@ -214,12 +214,15 @@ def _check_positive(value: int, key: str) -> int:
 
 
 def measure_latency(model: nn.Module, input_shape, runtime: str = "ort", batch: int = 1, threads: int = 1,
-                    warmup: int = 20, repeats: int = 200, *, min_repeats: int = 30, max_seconds: float = 1.0,
+                    warmup: int = 20, repeats: int = 5000, *, min_repeats: int = 30, max_seconds: float = 0.3,
                     warmup_seconds: float = 0.5, seed: int = 0) -> Latency:
     """Time `model` on `runtime` with one fixed seeded input of `batch` x `input_shape` (CxHxW).
 
     Warm-up: `warmup` runs or `warmup_seconds`, whichever ends first (at least one run). Timed runs:
-    up to `repeats`, stopping once `min_repeats` are in and `max_seconds` have passed. The weights do
+    up to `repeats`, stopping once `min_repeats` are in and `max_seconds` have passed: a time window,
+    not a count, because a shared CPU's speed can change every 0.1-1 s, and 200 runs of a 0.15 ms net
+    (30 ms) land in one such phase (two passes over 50 nets differed by 43% median with a 200-run cap,
+    13% with 0.3 s windows; benchmarks/README.md, "Deployment latency"). The weights do
     not matter (latency is measured before training); the model is left as it was. Raises
     ConfigError for an unusable runtime / setting, LatencyError when the model cannot be run there.
     """

@@ -70,11 +70,12 @@ def test_batch_8_is_slower_than_batch_1_on_a_cells_network():
 
 
 def test_a_bigger_model_is_slower_on_ort():
+    """Margins of 4-5x: the shared dev VM's speed swings up to 2x between measurements."""
     small = measure_latency(lenet(), MNIST, max_seconds=0.3)
     big = measure_latency(create_model("resnet20", num_classes=10, in_channels=1, input_size=MNIST), MNIST,
                           max_seconds=0.3)
     assert big.median_ms > 1.5 * small.median_ms  # 30.8M vs 0.33M MACs
-    wide = measure_latency(cells_net(channels=32), DIGITS, max_seconds=0.3)
+    wide = measure_latency(cells_net(channels=64), DIGITS, max_seconds=0.3)
     narrow = measure_latency(cells_net(channels=4), DIGITS, max_seconds=0.3)
     assert wide.median_ms > narrow.median_ms
 

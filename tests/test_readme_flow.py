@@ -20,7 +20,9 @@ from searchutil import journal, subprocess_env
 
 pytest.importorskip("ray")
 ROOT = Path(__file__).resolve().parents[1]
-SHORT = {"budget": "3trials", "epochs": 1, "baselines": [], "dashboard": False}
+# a final phase of one training (the best found, 1 epoch, 1 seed): the Ray path of nasx.final, cheaply
+SHORT = {"budget": "3trials", "epochs": 1, "baselines": [], "dashboard": False,
+         "final": {"top": 1, "epochs": 1, "seeds": 1}}
 MAX_TRAIN = 300
 
 
@@ -83,8 +85,12 @@ def test_export_with_deployment_formats_matches_the_trial(demo_run):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["input_size"] == [1, 8, 8]
     assert metrics["formats"]["onnx"]["batch"] == "dynamic" and metrics["formats"]["pt2"]["batch"] == "dynamic"
-    best = min((t for t in journal(run) if t["status"] == "ok"), key=lambda t: -t["metrics"]["val_acc"])
-    assert metrics["source"]["trial"] == best["id"]
+    search_best = min((t for t in journal(run) if t["status"] == "ok"), key=lambda t: -t["metrics"]["val_acc"])
+    finals = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    finals = [r for r in finals if r.get("event") == "final"]
+    assert len(finals) == 1 and finals[0]["name"] == search_best["id"] and finals[0]["status"] == "ok"
+    best = finals[0]  # the default export: the final phase's winner with its final weights
+    assert metrics["source"]["trial"] == best["id"] and metrics["source"]["weights_from"] == "final"
 
     import nasx
 

@@ -61,9 +61,12 @@ def _origin(path: Path) -> dict:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             network = {}
         return {"kind": "genotype", "genotype": obj, "network": network}
+    from ..final.plan import final_winner
     from ..runs import RunDir
 
-    return {"kind": "run", "run": str(path.resolve()), "trial": RunDir.open(path).best(1).trial_id}
+    run = RunDir.open(path)
+    winner = final_winner(run)  # what nasx.load(run) loads: the final phase's winner when one ran
+    return {"kind": "run", "run": str(path.resolve()), "trial": (winner or run.best(1)).trial_id}
 
 
 def resolve(spec: str, dataset: Dataset, epochs: int, device: str = "auto", log=_nothing,
