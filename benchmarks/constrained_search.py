@@ -22,8 +22,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def time_onnx(path: Path, shape, runs: int = 300, warmup: int = 50) -> float:
-    """Median ms of one batch-1 run of `path` on ONNX Runtime CPU, 1 intra-op thread."""
+def time_onnx(path: Path, shape, runs: int = 300, warmup: int = 50, window: float = 0.3) -> float:
+    """Median ms of one batch-1 run of `path` on ONNX Runtime CPU, 1 intra-op thread, over at least
+    `runs` runs and `window` seconds (the same protocol as nasx.latency, written separately)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -33,8 +34,8 @@ def time_onnx(path: Path, shape, runs: int = 300, warmup: int = 50) -> float:
     x = np.random.default_rng(0).standard_normal((1, *shape)).astype(np.float32)
     for _ in range(warmup):
         sess.run(None, {name: x})
-    ts = []
-    for _ in range(runs):
+    ts, t0 = [], time.perf_counter()
+    while len(ts) < runs or time.perf_counter() - t0 < window:
         t = time.perf_counter()
         sess.run(None, {name: x})
         ts.append(time.perf_counter() - t)
@@ -47,6 +48,8 @@ def main() -> None:
     ap.add_argument("--percentile", type=float, default=30.0)
     ap.add_argument("--trials", type=int, default=24)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--config", default="demo", help="the search's config (default: the demo's)")
+    ap.add_argument("--stability", default="latency_stability.json", help="results/ file giving the percentile")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -56,13 +59,13 @@ def main() -> None:
 
     limit = args.limit_ms
     if limit is None:
-        stab = json.loads((HERE / "results" / "latency_stability.json").read_text())
+        stab = json.loads((HERE / "results" / args.stability).read_text())
         meds = [m["ort"][0]["median_ms"] for m in stab["models"] if m["key"].startswith("cells:")]
         limit = float(np.percentile(meds, args.percentile))
     tmp = Path(tempfile.mkdtemp(prefix="nasx-constrained-"))
     run_dir = tmp / "run"
     t0 = time.time()
-    rc = nasx_main(["search", "--config", "demo", "--executor", "inprocess", "--budget", f"{args.trials}trials",
+    rc = nasx_main(["search", "--config", args.config, "--executor", "inprocess", "--budget", f"{args.trials}trials",
                     "--epochs", "1", "--seed", str(args.seed), "--baselines", "", "--run-dir", str(run_dir),
                     "--max-latency-ms", str(limit)])
     wall = time.time() - t0

@@ -268,3 +268,22 @@ def test_interrupted_final_phase_continues_with_nothing_lost_or_trained_twice(tm
     assert len(after) == 6 and len({r["id"] for r in after}) == 6  # all owed, none twice
     assert after[: len(done)] == done
     assert "verdict:" in out
+
+
+def test_optuna_learns_a_rejected_candidate_as_infeasible():
+    """TPE is told a constraint rejection as a complete trial with a positive Optuna constraint (its
+    relative excess), a feasible one with 0; a plain failure stays FAIL (TPE ignores those)."""
+    from nasx.evaluate import Result
+    from nasx.spaces import get_space
+    from nasx.strategies import create_strategy
+
+    s = create_strategy("tpe", get_space("nb201"), seed=0, objectives=["val_acc"], max_trials=3)
+    outcomes = [Result("ok", None, {"val_acc": 0.7}),
+                Result("failed", "over the limit: params", {"params": 300, "limits": {"params": 200}}),
+                Result("failed", "NaN loss", {})]
+    for r in outcomes:
+        s.tell(s.ask(), r)
+    t = s.study.get_trials()
+    assert [x.state.name for x in t] == ["COMPLETE", "COMPLETE", "FAIL"]
+    assert t[0].constraints == {"limits": 0.0} and t[0].values == [0.7]
+    assert t[1].constraints == {"limits": pytest.approx(0.5)} and t[1].values == [0.0]

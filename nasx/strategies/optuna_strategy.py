@@ -19,6 +19,19 @@ from .base import OBJECTIVES, Strategy, objective_values, resume_seed
 from .registry import register_strategy
 
 optuna.logging.set_verbosity(logging.WARNING)
+CONSTRAINT = "limits"  # Optuna constraint name: the relative excess over the run's limits (<= 0 feasible)
+
+
+def infeasible(result, objectives: list[str]) -> tuple[list[float], float] | None:
+    """(placeholder objective values, relative excess) of a candidate rejected by a limit, else None."""
+    m = getattr(result, "metrics", None) or {}
+    limits = m.get("limits") or {}
+    excess = [(m[k] - v) / v for k, v in limits.items() if m.get(k) is not None and v]
+    if not excess or max(excess) <= 0:
+        return None
+    worst = {"maximize": 0.0}
+    vals = [worst.get(OBJECTIVES[o], float(m[o]) if m.get(o) is not None else 1e12) for o in objectives]
+    return vals, max(excess)
 
 
 class TrialChooser(Chooser):
@@ -39,7 +52,8 @@ class OptunaStrategy(Strategy):
         directions = [OBJECTIVES[o] for o in self.objectives]
         self.study = optuna.create_study(storage=storage, study_name=study_name, directions=directions,
                                          sampler=self.make_sampler(), load_if_exists=storage is not None)
-        self._trials: dict[str, optuna.trial.Trial] = {}
+        self._trials: dict[str, int] = {}  # proposal id -> Optuna trial number
+        self._live: dict[int, optuna.trial.Trial] = {}  # number -> the asked trial (to set attributes on)
         self._stored: dict[str, int] = {}  # genotype hash -> finished trials already in storage
         for t in self.study.get_trials(deepcopy=False):
             if t.state == TrialState.RUNNING:  # its worker died with the driver: close it as failed
@@ -62,6 +76,7 @@ class OptunaStrategy(Strategy):
 
     def _propose(self):
         trial = self.study.ask()
+        self._live[trial.number] = trial
         g = self.space.sample(TrialChooser(trial))
         trial.set_user_attr("nasx_hash", g.hash)
         return g, {}, {"optuna_trial": trial.number}
@@ -76,6 +91,7 @@ class OptunaStrategy(Strategy):
         """Close the asked Optuna trial as failed (once; it is never told again)."""
         pid = proposal if isinstance(proposal, str) else proposal.id
         number = self._trials.pop(pid, None)
+        self._live.pop(number, None)
         super().discard(proposal)
         if number is not None:
             self.study.tell(number, state=TrialState.FAIL)
@@ -83,6 +99,13 @@ class OptunaStrategy(Strategy):
     def _learn(self, proposal, result):
         number = self._trials.pop(proposal.id, None)
         vals = objective_values(result, self.objectives)
+        # A candidate rejected by a limit (nasx.premeasure) is told as a complete trial with its excess
+        # as an Optuna constraint, so the sampler learns where the infeasible region is (TPE, NSGA-II
+        # and GP read constraints; a failed trial would be ignored). Feasible ones carry 0.
+        excess = 0.0
+        bad = infeasible(result, self.objectives) if vals is None else None
+        if bad is not None:
+            vals, excess = bad
         if number is None:  # a seed or a replayed trial: add it to the study as finished
             if self._stored.get(proposal.genotype.hash, 0) > 0:
                 self._stored[proposal.genotype.hash] -= 1
@@ -94,8 +117,12 @@ class OptunaStrategy(Strategy):
             state = TrialState.COMPLETE if vals else TrialState.FAIL
             self.study.add_trial(optuna.trial.create_trial(
                 params=choices, distributions=dists, values=vals if vals else None, state=state,
-                user_attrs={"nasx_hash": proposal.genotype.hash}))
+                user_attrs={"nasx_hash": proposal.genotype.hash},
+                constraints={CONSTRAINT: excess} if vals else None))
             return
+        live = self._live.pop(number, None)
+        if live is not None and vals is not None:
+            live.set_constraint(CONSTRAINT, excess)
         if vals is None:
             self.study.tell(number, state=TrialState.FAIL)
         else:
