@@ -92,12 +92,13 @@ def final_panel(ax, rows: list[dict]) -> None:
     """The final phase: mean test accuracy (+- std over seeds) vs deployment latency; found
     architectures as dots, baselines as stars, each labelled."""
     pts = [r for r in rows if r.get("test_acc_mean") is not None and r.get("latency_ms")]
-    for r in pts:
+    for i, r in enumerate(sorted(pts, key=lambda r: (r["latency_ms"], r["test_acc_mean"]))):
         found = r["kind"] == "found"
         ax.errorbar([r["latency_ms"]], [r["test_acc_mean"]], yerr=[r.get("test_acc_std") or 0.0],
                     fmt="o" if found else "*", ms=6 if found else 12, color="C3" if found else "k", capsize=3)
-        ax.annotate(r["name"], (r["latency_ms"], r["test_acc_mean"]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=7)
+        # neighbours in latency get labels at staggered heights, so a cluster stays readable
+        ax.annotate(r["name"], (r["latency_ms"], r["test_acc_mean"]), textcoords="offset points",
+                    xytext=(6, (4, -11, 15)[i % 3]), fontsize=7)
     ax.margins(x=0.2, y=0.1)  # linear: latencies of one search sit within a few x of each other
     runtime = next((r.get("latency_runtime") for r in pts if r.get("latency_runtime")), "?")
     epochs = pts[0]["epochs"] if pts else "?"
