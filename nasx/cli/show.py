@@ -38,8 +38,11 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
             console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
-def _pm(mean, std) -> str:
-    return "-" if mean is None else f"{100 * mean:.2f} +- {100 * (std or 0):.2f}"
+def _pm(mean, std, n: int = 2) -> str:
+    """mean +- std in %, the mean alone for one seed (a sample std needs two)."""
+    if mean is None:
+        return "-"
+    return f"{100 * mean:.2f}" if n < 2 else f"{100 * mean:.2f} +- {100 * (std or 0):.2f}"
 
 
 def print_final(run: RunDir, summary: dict | None = None) -> None:
@@ -57,8 +60,8 @@ def print_final(run: RunDir, summary: dict | None = None) -> None:
         t.add_column(col, overflow="fold")
     for r in s["rows"]:
         seeds = str(r["seeds"]) + (f" ({r['failed']} failed)" if r["failed"] else "")
-        t.add_row(r["kind"], r["name"], seeds, _pm(r["val_acc_mean"], r["val_acc_std"]),
-                  _pm(r["test_acc_mean"], r["test_acc_std"]), human(r.get("params")), human(r.get("macs")),
+        t.add_row(r["kind"], r["name"], seeds, _pm(r["val_acc_mean"], r["val_acc_std"], r["seeds"]),
+                  _pm(r["test_acc_mean"], r["test_acc_std"], r["seeds"]), human(r.get("params")), human(r.get("macs")),
                   f"{r['latency_ms']:.4f}" if r.get("latency_ms") is not None else "-",
                   f"{r['device_seconds']:.1f}", str(r["search_rank"] or "-"),
                   style="italic" if r["kind"] == "baseline" else None)

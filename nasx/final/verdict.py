@@ -90,15 +90,18 @@ def verdict_line(v: dict, rows: list[dict]) -> str:
         return "no found architecture finished its final training"
     w = next(r for r in rows if r["kind"] == "found" and r["name"] == v["winner"])
     if v["baseline"] is None:
-        return (f"winner: {v['winner']} (test {_pct(w['test_acc_mean'])} +- {_pct(w['test_acc_std'])} over "
-                f"{w['seeds']} seeds); no baseline to compare with")
+        sd = f" +- {_pct(w['test_acc_std'])}" if w["seeds"] > 1 else ""
+        return (f"winner: {v['winner']} (test {_pct(w['test_acc_mean'])}{sd} over {w['seeds']} "
+                f"seed{'s' if w['seeds'] != 1 else ''}); no baseline to compare with")
     b = next(r for r in rows if r["kind"] == "baseline" and r["name"] == v["baseline"])
     ratios = []
     if v["params_ratio"] is not None:
         ratios.append(f"{v['params_ratio']:.2f}x the params")
     if v["latency_ratio"] is not None:
         ratios.append(f"{v['latency_ratio']:.2f}x the latency ({w.get('latency_runtime') or '?'})")
-    delta = (f"{100 * v['delta_test']:+.2f} +- {100 * v['delta_test_se']:.2f} points test accuracy"
+    spread = (f" +- {100 * v['delta_test_se']:.2f}" if min(w["seeds"], b["seeds"]) > 1
+              else " (one seed: no spread)")
+    delta = (f"{100 * v['delta_test']:+.2f}{spread} points test accuracy"
              if v["delta_test"] is not None else "test accuracy missing")
     head = (f"found {v['winner']} beats the best baseline {v['baseline']}" if v["beats"] else
             f"no found architecture beat the best baseline {v['baseline']}; the best found, {v['winner']}, is")
