@@ -186,18 +186,22 @@ def test_nothing_feasible_stops_the_search_with_a_reason(run_cli, tmp_path):
 
 
 def test_final_cost_is_reserved_from_the_search_budget(finished_run):
-    """The same journal and a cpu budget: without a final phase the driver launches another trial;
-    with one whose estimated cost does not fit, it stops and says the final phase is reserved."""
+    """The same journal and a cpu budget that leaves room for more trials but not for the final
+    phase's estimate: without a final phase the driver launches another trial; with one, it stops
+    and says the final phase is reserved. (The budget is set from the estimate, never from a
+    timing guess, so a fast or slow machine gives the same answer.)"""
     run = RunDir(finished_run)
     spent = sum(t.device_seconds for t in run.trials())
-    base = dict(run.config(), budget=f"{int(spent + 120)}cpu-s", executor="inprocess")
-    plain = load_config(None, {**base, "final": {}})
-    d = SearchDriver(plain, run, 0.0)
-    assert d.next_spec() not in (FINISHED, None) and d.final_reserve() == 0
-    heavy = load_config(None, {**base, "final": {"top": 2, "epochs": 50, "seeds": 3}})
-    d = SearchDriver(heavy, run, 0.0)
+    heavy_final = {"top": 2, "epochs": 50, "seeds": 3}
+    base = dict(run.config(), executor="inprocess")
+    probe = SearchDriver(load_config(None, {**base, "budget": "1000cpu-h", "final": heavy_final}), run, 0.0)
     per_epoch = [t.wall_seconds / t.metrics["epochs_done"] for t in run.trials() if t.status == "ok"]
-    assert d.final_reserve() == pytest.approx(sum(per_epoch) / len(per_epoch) * 50 * (2 + 1) * 3)
+    reserve = probe.final_reserve()
+    assert reserve == pytest.approx(sum(per_epoch) / len(per_epoch) * 50 * (2 + 1) * 3)
+    budget = f"{int(spent + reserve / 2) + 1}cpu-s"  # room for a trial (~1/450 of it), not the phase
+    d = SearchDriver(load_config(None, {**base, "budget": budget, "final": {}}), run, 0.0)
+    assert d.next_spec() not in (FINISHED, None) and d.final_reserve() == 0
+    d = SearchDriver(load_config(None, {**base, "budget": budget, "final": heavy_final}), run, 0.0)
     assert d.next_spec() == FINISHED and "final phase" in d.stats.stop_reason
 
 
