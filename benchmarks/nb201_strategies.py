@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/nb201_strategies.py [--seeds 100] [--workers 0] [--plot runs/bench-nb201.png]
         [--prescreen synflow:10] [--table cifar10|cifar100|imagenet16-120|PATH]
 
-Runs `nasx bench nb201` with the protocol of nasx/bench.py (pick = best 12-epoch validation accuracy
+Runs `nasx bench nb201` with the protocol of nasx/bench/protocol.py (pick = best 12-epoch validation accuracy
 among the queried cells, judged by its 200-epoch test accuracy) and prints its table plus the wall time.
 """
 

@@ -13,9 +13,13 @@ from .ops import create_op, op_names, register_op
 
 __version__ = "0.1.0"
 
+from .errors import NasxError as _NasxError
 from .plugins import load_plugins as _load_plugins
 
-_load_plugins()
+try:  # built-in plug-ins (task kinds, ENAS), then $NASX_PLUGINS; the CLI reports a failure as one line
+    _load_plugins()
+except _NasxError:
+    pass
 
 __all__ = [
     "ConfigError",

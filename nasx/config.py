@@ -14,6 +14,7 @@ import yaml
 
 from ._data import data_dir
 from .budget import Budget
+from .config_sections import FinalSettings, Limits
 from .errors import ConfigError
 from .evaluate import Task
 from .strategies import check_objectives, strategy_names
@@ -25,9 +26,10 @@ class SearchConfig:
     strategy: str = "tpe"
     budget: str = "20trials"
     data: str = "digits"
-    objectives: list = field(default_factory=lambda: ["val_acc"])
+    objectives: list = field(default_factory=list)  # empty: the task kind's objective (val_acc for images)
+    task_kind: str | None = None  # None: the space's (nasx.tasks; image-classification for CNN spaces)
     epochs: int = 3
-    gpus_per_trial: float | None = None  # None: 0.25 when the cluster has GPUs, else 0
+    gpus_per_trial: float | None = None  # None: the executor's share with GPUs (ray 0.25, inprocess 1), else 0
     cpus_per_trial: float = 1.0
     max_concurrent: int | None = None  # None: as many as the resources allow
     seed_arch: list = field(default_factory=list)
@@ -66,9 +68,11 @@ class SearchConfig:
         from .proxies import parse_prescreen
 
         parse_prescreen(self.prescreen)
+        kind = self.task_kind_obj()
         if isinstance(self.objectives, str):
             self.objectives = self.objectives.split(",")
-        self.objectives = check_objectives(self.objectives)
+        self.objectives = check_objectives(self.objectives or [kind.objective], kind)
+        kind.check_data(self.data)
         if self.executor not in ("ray", "inprocess"):
             raise ConfigError(f"executor must be ray or inprocess, got {self.executor!r}")
         _positive("epochs", self.epochs, integer=True)
@@ -89,7 +93,6 @@ class SearchConfig:
         if "epochs" in self.task or "data" in self.task:
             raise ConfigError("set epochs and data at the top level, not under task")
         self.make_task()
-        from .final.settings import FinalSettings, Limits
         from .latency import check_runtime
 
         FinalSettings.parse(self.final)
@@ -106,6 +109,13 @@ class SearchConfig:
                 raise ConfigError(f"{key} must be a list of names")
         return self
 
+    def task_kind_obj(self):
+        """The run's task kind (nasx.tasks): the configured one, else the space's."""
+        from .spaces import get_space
+        from .tasks import get_task_kind
+
+        return get_task_kind(self.task_kind or get_space(self.space).task_kind)
+
     def make_task(self) -> Task:
         return Task.from_dict({**self.task, "epochs": self.epochs, "data": self.data, "seed": self.seed})
 
@@ -114,14 +124,10 @@ class SearchConfig:
         return Task.from_dict({**self.task, "epochs": self.baseline_epochs or self.epochs, "data": self.data,
                                "seed": self.seed})
 
-    def final_settings(self):
-        from .final.settings import FinalSettings
-
+    def final_settings(self) -> FinalSettings:
         return FinalSettings.parse(self.final)
 
-    def limits(self):
-        from .final.settings import Limits
-
+    def limits(self) -> Limits:
         return Limits.parse(self.constraints)
 
     def latency_settings(self) -> dict:

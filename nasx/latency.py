@@ -34,6 +34,7 @@ from torch import nn
 
 from .errors import ConfigError, NasxError
 from .measure import parse_input_size
+from .registry import Registry
 
 VERSION = 2  # 2: timed over a 0.3 s window instead of at most 200 runs  # bump when the measurement protocol changes: old cache rows stop matching
 ONNX_OPSET = 17
@@ -72,18 +73,13 @@ class Latency:
 # forward pass of `x` (model is CPU float32, eval mode). Set-up (export, session) happens on entry and
 # is not timed; whatever it changed (thread counts) is restored on exit.
 Runtime = Callable[[nn.Module, torch.Tensor, int], contextlib.AbstractContextManager[Callable[[], object]]]
-RUNTIMES: dict[str, Runtime] = {}
+RUNTIMES: Registry[Runtime] = Registry("latency runtime")
 
 
 def register_runtime(name: str) -> Callable[[Runtime], Runtime]:
-    """Register a runtime under `name` (duplicates refused, so a plugin cannot silently replace one)."""
-
-    def deco(fn: Runtime) -> Runtime:
-        if name in RUNTIMES:
-            raise ValueError(f"latency runtime {name!r} is already registered")
-        RUNTIMES[name] = fn
-        return fn
-    return deco
+    """Register a runtime under `name` (a taken name is a DuplicateName naming both modules, so a
+    plugin cannot silently replace one)."""
+    return RUNTIMES.register(name)
 
 
 def _has_onnxruntime() -> bool:

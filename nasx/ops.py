@@ -15,11 +15,13 @@ version 2 read their `sep_conv_KxK` as `sep_conv_KxK_single` (LEGACY_V1), so old
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .errors import GenotypeError
+from .registry import Registry
 
 OPS_VERSION = 2  # journaled with every trial: what the op names meant when it was trained
 # ops whose meaning changed in version 2 -> the op that means what they meant in version 1
@@ -27,33 +29,42 @@ LEGACY_V1 = {f"sep_conv_{k}x{k}": f"sep_conv_{k}x{k}_single" for k in (3, 5, 7)}
 _MODERN = {v: k for k, v in LEGACY_V1.items()}
 
 OpFactory = Callable[[int, int, int, bool], nn.Module]
-_OPS: dict[str, OpFactory] = {}
-_DOCS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Op:
+    """A registered op: its factory and a one-line description."""
+
+    factory: OpFactory
+    doc: str = ""
+
+
+OPS: Registry[Op] = Registry("op")
 
 
 def register_op(name: str, doc: str = "") -> Callable[[OpFactory], OpFactory]:
-    """Register `fn(c_in, c_out, stride, affine) -> nn.Module` under `name` (duplicates refused)."""
+    """Register `fn(c_in, c_out, stride, affine) -> nn.Module` under `name` (a taken name is a
+    DuplicateName naming both modules)."""
 
     def deco(fn: OpFactory) -> OpFactory:
-        if name in _OPS:
-            raise ValueError(f"op {name!r} is already registered")
-        _OPS[name] = fn
-        _DOCS[name] = doc or ((fn.__doc__ or "").strip().splitlines() or [""])[0]
+        OPS.add(name, Op(fn, doc or ((fn.__doc__ or "").strip().splitlines() or [""])[0]),
+                origin=getattr(fn, "__module__", None))
         return fn
 
     return deco
 
 
 def op_names() -> list[str]:
-    return list(_OPS)
+    return list(OPS)
 
 
 def op_doc(name: str) -> str:
-    return _DOCS.get(name, "")
+    op = OPS.get(name)
+    return op.doc if op is not None else ""
 
 
 def has_op(name: str) -> bool:
-    return name in _OPS
+    return name in OPS
 
 
 def op_allowed(name: str, space_ops) -> bool:
@@ -75,13 +86,13 @@ def legacy_ops_v1(obj):
 
 def create_op(name: str, c_in: int, c_out: int, stride: int = 1, affine: bool = True) -> nn.Module:
     """Build primitive `name` mapping (N, c_in, H, W) -> (N, c_out, ceil(H/stride), ceil(W/stride))."""
-    if name not in _OPS:
-        raise GenotypeError(f"unknown op {name!r}; known ops: {', '.join(_OPS)}")
+    if name not in OPS:
+        raise GenotypeError(f"unknown op {name!r}; known ops: {', '.join(OPS)}")
     if stride not in (1, 2):
         raise GenotypeError(f"op {name!r}: stride must be 1 or 2, got {stride}")
     if c_in < 1 or c_out < 1:
         raise GenotypeError(f"op {name!r}: channel counts must be positive, got {c_in}->{c_out}")
-    return _OPS[name](c_in, c_out, stride, affine)
+    return OPS[name].factory(c_in, c_out, stride, affine)
 
 
 def make_op(name: str, c: int, stride: int) -> nn.Module:

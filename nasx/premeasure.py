@@ -28,7 +28,7 @@ def premeasure(model: nn.Module, input_shape, measure: dict | None, arch: str,
                network: dict | None) -> tuple[dict, str | None]:
     """(metrics, reason): reason None to go on training; else why the candidate is not trained
     (metrics["rejected"] True when it is over a limit; absent when measuring itself failed)."""
-    from .final.settings import Limits
+    from .config_sections import Limits
 
     measure = dict(measure or {})
     if not measure.get("runtime") and not any((measure.get("limits") or {}).values()):

@@ -6,7 +6,7 @@
 file stays, with the dead holder's pid, host and start time in it, but nothing holds it. Readers
 (`nasx show`, `nasx export`) never take the lock.
 
-The lock is re-entrant within one process (the CLI takes it, then `run_search` takes it again).
+The lock is re-entrant within one process (code holding it may call code that takes it again).
 File descriptors are opened close-on-exec, so Ray's helper processes never inherit it.
 """
 

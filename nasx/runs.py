@@ -4,7 +4,7 @@
     lock             the writer's flock (pid, host, start time): one writer per run (nasx.runlock)
     config.yaml      the resolved configuration (CLI over YAML over defaults)
     journal.jsonl    append-only, one JSON object per finished trial (fsync'd): the source of truth
-    leaderboard.csv  finished trials ranked by val_acc
+    leaderboard.csv  finished trials ranked by the search's objective (the task kind's: val_acc for images)
     best/            genotype.json of the top trials
     trials/<id>/     per-trial files (weights.pt: the trained state_dict, when kept)
     optuna.db        the Optuna study (Optuna strategies)
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from . import atomic
 from .errors import NasxError
 from .genotype import Genotype
 
@@ -99,9 +100,7 @@ class RunDir:
             raise NasxError(f"{self.path / RUN_FILE} is unreadable: {exc}") from None
 
     def write_meta(self, meta: dict) -> None:
-        tmp = self.path / (RUN_FILE + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        os.replace(tmp, self.path / RUN_FILE)
+        atomic.write_json(self.path / RUN_FILE, meta, default=None)  # temporary file, fsync, rename
 
     def update_meta(self, **kw) -> dict:
         m = self.meta()
@@ -160,9 +159,21 @@ class RunDir:
                 return t
         raise NasxError(f"run {self.path.name} has no trial {trial_id!r}")
 
-    def leaderboard(self, key: str = "val_acc") -> list[TrialRecord]:
-        ok = [t for t in self.trials() if t.status == "ok" and t.metrics.get(key) is not None]
-        return sorted(ok, key=lambda t: (-t.metrics[key], t.metrics.get("params") or 0))
+    def task_kind(self):
+        """The run's task kind (nasx.tasks): its config's, else its space's."""
+        return kind_of_config(self.config())
+
+    def objective(self):
+        """The metric the run's search optimised first (a nasx.metrics.Metric, with its direction)."""
+        return objective_of_config(self.config())
+
+    def leaderboard(self, key: str | None = None) -> list[TrialRecord]:
+        """Finished trials, best first by `key` (default: the run's objective) in its direction."""
+        from .metrics import metric
+
+        m = metric(key) if key else self.objective()
+        ok = [t for t in self.trials() if t.status == "ok" and m.valid(t.metrics.get(m.name))]
+        return sorted(ok, key=lambda t: (m.best_first(t.metrics[m.name]), t.metrics.get("params") or 0))
 
     def best(self, rank: int = 1) -> TrialRecord:
         board = self.leaderboard()
@@ -182,13 +193,15 @@ class RunDir:
     # ---- derived files
     def write_leaderboard(self, extra_rows: list[dict] | None = None) -> Path:
         path = self.path / "leaderboard.csv"
-        cols = ["rank", "id", "val_acc", "test_acc", "params", "macs", "latency_ms_b1", "device_seconds", "arch",
-                "learned"]  # learned: baselines only (nasx.learned)
+        kind = self.task_kind()
+        cols = ["rank", "id", self.objective().name, kind.held_out, "params", "macs", "latency_ms_b1",
+                "device_seconds", "arch", "learned"]  # learned: baselines only (nasx.learned)
+        cols = list(dict.fromkeys(cols))
         with open(path, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=cols)
             w.writeheader()
             for i, t in enumerate(self.leaderboard(), start=1):
-                w.writerow({"rank": i, "id": t.trial_id, **{k: t.metrics.get(k) for k in cols[2:7]},
+                w.writerow({"rank": i, "id": t.trial_id, **{k: t.metrics.get(k) for k in cols[2:-3]},
                             "device_seconds": round(t.device_seconds, 2), "arch": t.genotype.spec})
             for row in extra_rows or []:
                 w.writerow({k: row.get(k) for k in cols})
@@ -224,6 +237,27 @@ class MemoryRun:
 
     def trials(self) -> list[TrialRecord]:
         return []  # nothing to replay: a memory run is never resumed
+
+
+def kind_of_config(config: dict):
+    """The task kind a run's config names (`task_kind`), else its space's (older runs: image classification)."""
+    from .spaces import get_space
+    from .tasks import get_task_kind
+
+    name = config.get("task_kind")
+    if not name and config.get("space"):
+        try:
+            name = get_space(config["space"]).task_kind
+        except NasxError:  # a space no longer bundled: its runs were image classifiers
+            name = None
+    return get_task_kind(name)
+
+
+def objective_of_config(config: dict):
+    """The first objective of a run's config as a Metric (older configs: the kind's objective)."""
+    objectives = config.get("objectives") or []
+    kind = kind_of_config(config)
+    return kind.metric(objectives[0]) if objectives else kind.objective_metric
 
 
 def as_trained(genotype: dict, build: dict) -> dict:

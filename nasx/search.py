@@ -1,6 +1,10 @@
 """`run_search`: one search (or the continuation of one) from a config to a finished run directory.
 
-The executor named by the config (`nasx.execute.executors`) starts or joins what runs the trials;
+`prepare_search(cfg)` (and `prepare_resume(run_dir, overrides)` for `nasx resume`) does, once, what
+comes before: the config checked (network settings included), the data loaded (a bad path fails
+before anything is written), the strategy's options checked, the run directory created, its write
+lock taken; `PreparedSearch.search(observer)` then runs it. `run_search(cfg, run)` is both in one
+call, for library callers. The executor named by the config (`nasx.execute.executors`) starts or joins what runs the trials;
 the driver rebuilds the strategy from the journal; the executor runs it while an observer (the
 CLI's rich display, or plain lines) hears the progress; then the baseline models are trained under
 the same protocol and the leaderboard and pictures written, all under the run's write lock
@@ -10,20 +14,22 @@ the same protocol and the leaderboard and pictures written, all under the run's 
 
 from __future__ import annotations
 
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .budget import Budget
-from .config import SearchConfig
-from .enas.rerank import write_rerank
-from .errors import Interrupted
+from .config import SearchConfig, load_config
+from .errors import Interrupted, NasxError
 from .execute import SearchDriver, SearchObserver, create_executor
-from .execute.driver import make_strategy
 from .execute.interrupt import StopSignals
 from .execute.progress import PlainProgress
 from .final.phase import run_final_phase
-from .runlock import run_lock
+from .reports import write_reports
+from .runlock import acquire, release
 from .runs import RunDir, new_run_id
+from .strategies import make_strategy
 
 
 def default_run_dir(cfg: SearchConfig) -> Path:
@@ -32,10 +38,100 @@ def default_run_dir(cfg: SearchConfig) -> Path:
 
 def check_strategy(cfg: SearchConfig) -> None:
     """Build the config's strategy once, outside any run (a storage strategy's study in memory), so
-    its options are checked before `nasx search` writes anything: ConfigError on a bad one."""
+    its options are checked before a search writes anything: ConfigError on a bad one."""
     from .spaces import get_space
 
     make_strategy(cfg, get_space(cfg.space), None, Budget.parse(cfg.budget).trials)
+
+
+def check_search(cfg: SearchConfig) -> None:
+    """Everything checked before a search writes anything: the network settings and the config, the
+    data (loaded: a bad path or file fails here), the strategy's options."""
+    from .data import load_dataset
+    from .spaces import get_space
+
+    get_space(cfg.space).with_network(**dict(cfg.network or {}))  # an unknown or bad setting: one line
+    cfg.validate()
+    task = cfg.make_task()
+    load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)
+    check_strategy(cfg)
+
+
+@dataclass
+class PreparedSearch:
+    """A checked search and its run directory, holding the run's write lock until `close()` (the end
+    of a `with` block). `created`: the preparation made the run directory, so a refusal before any
+    trial (a NasxError, e.g. GPUs asked of a CPU-only cluster) removes it again."""
+
+    cfg: SearchConfig | None
+    run: RunDir
+    resumed: bool = False
+    created: bool = False
+    locked: bool = False
+
+    def lock(self) -> PreparedSearch:
+        acquire(self.run.path)
+        self.locked = True
+        return self
+
+    def search(self, observer: SearchObserver | None = None) -> RunDir:
+        """Search (or continue) the run, telling `observer` (default: plain lines) what happens.
+        Ctrl-C / SIGTERM: raises `Interrupted` (run status "interrupted", resumable) after the trials
+        already running have ended; a second signal aborts at once (still resumable)."""
+        if not self.locked:
+            raise RuntimeError("PreparedSearch.search after close(): prepare the search again")
+        return _run_search(self.cfg, self.run, observer or PlainProgress(), self.resumed)
+
+    def close(self, error: BaseException | None = None) -> None:
+        if self.locked:
+            self.locked = False
+            release(self.run.path)
+        if self.created and isinstance(error, NasxError) and not self.run.records():
+            shutil.rmtree(self.run.path, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(exc)
+
+
+def prepare_search(cfg: SearchConfig, run: RunDir | None = None, *, resumed: bool = False) -> PreparedSearch:
+    """`cfg` checked (`check_search`), then its run directory: `run`, or a new one at `cfg.run_dir`
+    (default runs/<space>-<strategy>-<time>), locked for this process's writing."""
+    check_search(cfg)
+    created = run is None
+    if created:
+        cfg.run_dir = cfg.run_dir or str(default_run_dir(cfg))
+        run = RunDir.create(cfg.run_dir, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
+    return PreparedSearch(cfg, run, resumed, created).lock()
+
+
+def prepare_resume(run_dir: str | Path, overrides: dict | None = None) -> PreparedSearch:
+    """The search of `run_dir` to continue: its lock taken first (before anything is read for
+    writing), its saved config with `overrides` (budget, address, dashboard; None keeps the saved
+    value) checked as a new search's is. A finished run continues only with a new budget, which is
+    saved into its config.yaml."""
+    import yaml
+
+    from .atomic import write_text
+
+    run = RunDir.open(run_dir)
+    prepared = PreparedSearch(None, run, resumed=True).lock()
+    try:
+        overrides = dict(overrides or {})
+        if run.meta().get("status") == "finished" and overrides.get("budget") is None:
+            raise NasxError(f"run {run_dir} already finished; pass budget to extend it", keys=("budget",))
+        run.config()  # unreadable: one line naming the file
+        cfg = load_config(str(run.path / "config.yaml"), overrides)
+        check_search(cfg)
+        if overrides.get("budget"):
+            write_text(run.path / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    except BaseException:
+        prepared.close()
+        raise
+    prepared.cfg = cfg
+    return prepared
 
 
 def baselines_done(run: RunDir) -> dict[str, dict]:
@@ -58,9 +154,9 @@ def train_baselines(cfg: SearchConfig, run: RunDir, observer: SearchObserver) ->
             observer.message(f"training baseline {name} ({task.epochs} epochs on {cfg.data}) ...")
             res = ev.evaluate(f"zoo:{name}", task)
             learned, why = assess(name, res, task, ev.dataset_for(task))
+            keys = (*cfg.task_kind_obj().quality_names(), "params", "macs", "latency_ms_b1", "device_seconds")
             rec = {"event": "baseline", "model": name, "status": res.status, "reason": res.reason,
-                   **{k: res.metrics.get(k) for k in ("val_acc", "test_acc", "params", "macs", "latency_ms_b1",
-                                                      "device_seconds")}, "epochs": task.epochs, **learned}
+                   **{k: res.metrics.get(k) for k in keys}, "epochs": task.epochs, **learned}
             if why:
                 rec["why_not"] = why
                 observer.message(why, warning=True)
@@ -72,30 +168,31 @@ def train_baselines(cfg: SearchConfig, run: RunDir, observer: SearchObserver) ->
 def finalize(run: RunDir, baselines: list[dict]) -> None:
     from .plots import pareto_plot, progress_plot
 
-    rows = [{"rank": "baseline", "id": b["model"], "val_acc": b.get("val_acc"), "test_acc": b.get("test_acc"),
+    kind = run.task_kind()
+    rows = [{"rank": "baseline", "id": b["model"], **{k: b.get(k) for k in kind.quality_names()},
              "params": b.get("params"), "macs": b.get("macs"), "latency_ms_b1": b.get("latency_ms_b1"),
              "device_seconds": b.get("device_seconds"), "arch": f"zoo:{b['model']}",
              "learned": {True: "yes", False: "no"}.get(b.get("learned"))} for b in baselines]
     run.write_leaderboard(rows)
-    write_rerank(run)  # ENAS's re-ranked children and their Kendall tau (nothing for other runs)
+    write_reports(run)  # plug-ins' run reports (ENAS: its re-ranked children and their Kendall tau)
     trials = run.trials()
     plots = run.path / "plots"
     plots.mkdir(exist_ok=True)
     if trials:
         from .final.verdict import final_rows
 
-        progress_plot(trials, plots / "progress.png", f"search progress: {run.path.name}")
-        pareto_plot(trials, baselines, plots / "pareto.png", f"accuracy vs size: {run.path.name}",
-                    final=final_rows(run))
+        objective = run.objective()
+        progress_plot(trials, plots / "progress.png", f"search progress: {run.path.name}", objective)
+        pareto_plot(trials, baselines, plots / "pareto.png", f"{objective.title} vs size: {run.path.name}",
+                    final=final_rows(run), objective=objective)
 
 
-def run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver | None = None,
+def run_search(cfg: SearchConfig, run: RunDir | None = None, observer: SearchObserver | None = None,
                resumed: bool = False) -> RunDir:
-    """Search (or continue) `run` under its write lock, telling `observer` (default: plain lines)
-    what happens. Ctrl-C / SIGTERM: raises `Interrupted` (run status "interrupted", resumable)
-    after the trials already running have ended; a second signal aborts at once (still resumable)."""
-    with run_lock(run.path):
-        return _run_search(cfg, run, observer or PlainProgress(), resumed)
+    """`prepare_search` then `PreparedSearch.search`: search (or continue) `run` (default: a new run
+    directory) under its write lock, telling `observer` (default: plain lines) what happens."""
+    with prepare_search(cfg, run, resumed=resumed) as prepared:
+        return prepared.search(observer)
 
 
 def _interrupted(run: RunDir, driver) -> Interrupted:

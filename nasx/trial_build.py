@@ -5,18 +5,16 @@ A trial's network depends on more than its genotype: the space's network overrid
 trial runner records these in the journal (`"build"`), and `trial_build(run, record)` returns them,
 so export, compress, visualize, `nasx.load`, `nasx train --trial` and resume all rebuild exactly
 the network that was trained. Priority: the trial's own record, then the run's config (older runs
-journaled no build), then the shapes of the trial's weights, then the defaults.
+journaled no build), then the shapes of the trial's weights (read by nasx.weights), then the defaults.
+It reads a run through the `run` it is handed and never imports nasx.runs or nasx.export.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import NasxError
-
-DEFAULT_INPUT_SIZE = (3, 32, 32)
-DEFAULT_NUM_CLASSES = 10
+from .weights import DEFAULT_INPUT_SIZE, DEFAULT_NUM_CLASSES, infer_shape, load_state
 
 
 @dataclass(frozen=True)
@@ -100,8 +98,6 @@ def trial_build(run, record) -> TrialBuild:
     # Older runs: the weights' own shapes are the facts (classes, input channels); the config's data
     # gives the image size. A complete journaled build is consistent by construction and is used as it is.
     if not complete and record.weights is not None and record.weights.is_file():
-        from .export.sources import infer_shape, load_state
-
         g = record.genotype
         space = TrialBuild(g.space, network).space_obj()
         n, c = infer_shape(lambda k, s: space.build(g, num_classes=k, input_size=tuple(s)),
@@ -110,20 +106,3 @@ def trial_build(run, record) -> TrialBuild:
         source += "+weights"
     return TrialBuild(record.genotype.space, dict(network), int(classes or DEFAULT_NUM_CLASSES),
                       size or DEFAULT_INPUT_SIZE, found.get("data"), source)
-
-
-def run_trial_of_genotype_file(path: str | Path):
-    """(RunDir, TrialRecord) when `path` lies in a run directory (e.g. its `best/rank1.genotype.json`)
-    and a finished trial of that run has the same genotype; else None."""
-    p = Path(path).resolve()
-    run_path = next((d for d in p.parents[:3] if (d / "run.json").is_file() and (d / "journal.jsonl").exists()),
-                    None)
-    if run_path is None:
-        return None
-    from .runs import RunDir
-    from .spaces import read_genotype
-
-    g = read_genotype(p)
-    run = RunDir.open(run_path)
-    same = [t for t in run.leaderboard() if t.genotype.hash == g.hash]
-    return (run, same[0]) if same else None

@@ -30,14 +30,14 @@ def test_bench_table_output_and_checkpoints(run_cli, tmp_path):
 
 def test_random_search_at_100_is_in_the_published_band():
     traces, _ = bench.run_bench("nb201", ["random"], seeds=30, queries=100, workers=1)
-    s = bench.summarize(traces, 94.0)["random"]
+    s = bench.summarize_traces(traces, 94.0)["random"]
     assert 93.0 <= s["at"]["100"]["mean"] <= 94.37
     assert np.isfinite(traces["random"]).all() and traces["random"].shape == (30, 100)
     assert 0 < s["reached"] <= 1 and s["queries_to_target"] >= 1
 
 
 def test_custom_table_and_errors(run_cli, tmp_path):
-    t = bench.load_table("nb201")
+    t = bench.load_bench_table("nb201")
     good = tmp_path / "t.csv.gz"
     with gzip.open(good, "wt") as f:
         f.write("arch,val_acc_12ep,test_acc_200ep\n")

@@ -12,13 +12,13 @@ from nasx.data import load_dataset
 from nasx.enas import Controller, build_supernet, child_from_supernet
 from nasx.enas.controller import Reinforce
 from nasx.enas.options import EnasOptions
-from nasx.enas.runner import CHECKPOINT, load_checkpoint, run_enas, save_checkpoint, seconds_left
+from nasx.enas.runner import CHECKPOINT, load_enas_checkpoint, run_enas, save_enas_checkpoint, seconds_left
+from nasx.enas.strategy import RUNNER
 from nasx.enas.supernet import SUPERNETS
 from nasx.enas.trainer import EnasSearch
 from nasx.errors import ConfigError
 from nasx.evaluate import Task
 from nasx.spaces import get_space, space_from_settings, space_names
-from nasx.strategies.enas import RUNNER
 
 torch.set_num_threads(1)
 
@@ -225,10 +225,10 @@ def test_checkpoint_resume_continues_with_identical_state(tiny_data, tmp_path):
     straight.train_epoch()
     first = _search(tiny_data)
     first.train_epoch()
-    save_checkpoint(tmp_path / CHECKPOINT, first, "fp", 1.0)
+    save_enas_checkpoint(tmp_path / CHECKPOINT, first, "fp", 1.0)
     resumed = _search(tiny_data)
-    assert load_checkpoint(tmp_path / CHECKPOINT, resumed, "other") is None and resumed.epoch == 0
-    assert load_checkpoint(tmp_path / CHECKPOINT, resumed, "fp") == 1.0 and resumed.epoch == 1
+    assert load_enas_checkpoint(tmp_path / CHECKPOINT, resumed, "other") is None and resumed.epoch == 0
+    assert load_enas_checkpoint(tmp_path / CHECKPOINT, resumed, "fp") == 1.0 and resumed.epoch == 1
     resumed.train_epoch()
     _assert_same_state(straight.state_dict(), resumed.state_dict())
 
@@ -260,16 +260,17 @@ def _spec(tmp_path, **enas):
         "budget_left": {"gpu_seconds": None, "cpu_seconds": None, "wall_seconds": None}, "cpus": 1, "gpus": 0})
 
 
-def test_runner_names_are_data_checked_against_an_allow_list(tmp_path):
-    """The strategy names its runner; run_trial resolves only allow-listed nasx runners, and the
-    names journals of older runs hold ("enas", "train") still resolve."""
+def test_runner_names_are_data_checked_against_the_registry(tmp_path):
+    """The strategy names its runner; run_trial runs only registered runners (never an import path
+    read from data), and the names journals of older runs hold still resolve."""
     from dataclasses import replace
 
+    from nasx.evaluate.runners import canonical, trains_one_candidate
     from nasx.execute import run_trial
-    from nasx.execute.runners import ENAS, TRAIN, canonical, trains_one_candidate
     from nasx.strategies import create_strategy
 
-    assert canonical("enas") == canonical(RUNNER) == ENAS and canonical(None) == canonical("train") == TRAIN
+    assert canonical("enas") == canonical(RUNNER) == canonical("nasx.enas.runner:run_enas") == "enas"
+    assert canonical(None) == canonical("train") == "train"
     assert not trains_one_candidate({"runner": "enas"}) and trains_one_candidate({})
     p = create_strategy("enas", get_space("nb201")).ask()
     assert p.meta["runner"] == RUNNER
@@ -291,11 +292,11 @@ def test_runner_killed_after_an_epoch_resumes_at_the_next(tmp_path):
     assert torch.load(tmp_path / "enas" / CHECKPOINT, weights_only=True)["epoch"] == 1
     epochs = []
     out = run_enas(_spec(tmp_path), lambda e, m: epochs.append(e))
-    assert epochs == [2, 3] and out["status"] == "ok", out
-    assert out["metrics"]["enas_epochs_done"] == 3
+    assert epochs == [2, 3] and out.status == "ok", out
+    assert out.metrics["enas_epochs_done"] == 3
     assert [r["epoch"] for r in json.loads((tmp_path / "enas" / "history.json").read_text())] == [1, 2, 3]
     derived = json.loads((tmp_path / "enas" / "derived.json").read_text())
-    assert derived[0]["genotype"] == out["genotype"] and 0 <= derived[0]["shared_val_acc"] <= 1
+    assert derived[0]["genotype"] == out.genotype and 0 <= derived[0]["shared_val_acc"] <= 1
 
 
 def test_budget_pacing(tmp_path):
@@ -307,11 +308,11 @@ def test_budget_pacing(tmp_path):
     assert seconds_left(spec) == 15.0
     spec = replace(spec, budget_left={"gpu_seconds": None, "cpu_seconds": 0.0, "wall_seconds": None})
     out = run_enas(spec, None)  # nothing left: derive from the untrained supernet
-    assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 0
+    assert out.status == "ok" and out.metrics["enas_epochs_done"] == 0
     spec = replace(spec, budget_left={"gpu_seconds": None, "cpu_seconds": 1e-3, "wall_seconds": None},
                    run_dir=str(tmp_path / "second"))
     out = run_enas(spec, None)  # the first epoch runs; its measured time says a second one would not fit
-    assert out["status"] == "ok" and out["metrics"]["enas_epochs_done"] == 1
+    assert out.status == "ok" and out.metrics["enas_epochs_done"] == 1
 
 
 def test_nasx_search_strategy_enas_end_to_end(run_cli, tmp_path):

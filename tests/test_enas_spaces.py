@@ -102,7 +102,7 @@ def test_micro_supernet_trains_and_its_path_equals_the_child():
 def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tmp_path):
     from searchutil import journal, write_config
 
-    from nasx.strategies.enas import RUNNER
+    from nasx.enas.strategy import RUNNER
 
     cfg = write_config(tmp_path, space="enas_micro", strategy="enas", budget="10trials", executor="inprocess",
                        network={"channels": 4, "cells_per_stage": 1}, epochs=2,
@@ -145,9 +145,9 @@ def test_enas_rerank_trains_the_top_k_as_trials_and_logs_kendall_tau(run_cli, tm
 
 
 def test_enas_strategy_replays_the_rerank_queue_on_resume():
+    from nasx.enas.strategy import RUNNER
     from nasx.evaluate import Result
     from nasx.strategies import create_strategy
-    from nasx.strategies.enas import RUNNER
 
     space = get_space("enas_micro")
     kids = [space.sample(s) for s in range(3)]

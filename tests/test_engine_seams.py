@@ -23,7 +23,7 @@ def _driver(tmp_path, listeners=(), **over):
 
 def test_trial_spec_is_built_once_with_the_fidelity_merged(tmp_path):
     spec = _driver(tmp_path).next_spec()
-    assert isinstance(spec, TrialSpec) and spec.version == SPEC_VERSION and spec.runner.endswith(":train_trial")
+    assert isinstance(spec, TrialSpec) and spec.version == SPEC_VERSION and spec.runner == "train"
     assert spec.epochs == 1 and spec.make_task().max_train == 400
     back = TrialSpec.from_dict(json.loads(json.dumps(spec.to_dict())))  # through Ray's config: plain data
     assert back == spec
@@ -43,6 +43,66 @@ def test_executors_are_a_registry(tmp_path):
         assert err.value.keys == ("gpus_per_trial",)
     with pytest.raises(ConfigError, match="executor must be one of inprocess, ray"):
         create_executor("slurm", cfg)
+
+
+def _registries():
+    """(registry, register a new object under a name, a built-in name, the module that registered it)."""
+    from nasx.data.registry import LOADERS, register_loader
+    from nasx.enas.controller import CONTROLLERS, register_controller
+    from nasx.enas.supernet import SUPERNETS
+    from nasx.evaluate.candidates import CANDIDATE_KINDS, register_candidate_kind
+    from nasx.execute.executors import EXECUTORS
+    from nasx.export.formats import FORMATS, register_format
+    from nasx.export.ops import OP_EMITTERS, register_op_emitter
+    from nasx.latency import RUNTIMES, register_runtime
+    from nasx.ops import OPS, register_op
+    from nasx.proxies.registry import _PROXIES, register_proxy
+    from nasx.spaces.registry import _KINDS, register_kind
+    from nasx.strategies.surrogates import _SURROGATES, register_surrogate
+    from nasx.zoo.registry import _MODELS, register_model
+
+    def fn(*a, **k):
+        """A stand-in."""
+
+    def cls():
+        return type("Stand_in", (), {"__module__": __name__})
+
+    return [
+        (OPS, lambda n: register_op(n)(fn), "identity", "nasx.ops"),
+        (_MODELS, lambda n: register_model(n, family="t", year=1, paper="t")(fn), "lenet5", "nasx.zoo.lenet"),
+        (_KINDS, lambda n: register_kind(n)(cls()), "nb201", "nasx.spaces.nb201"),
+        (_PROXIES, lambda n: register_proxy(n)(fn), "synflow", "nasx.proxies.measures"),
+        (RUNTIMES, lambda n: register_runtime(n)(fn), "torch", "nasx.latency"),
+        (LOADERS, lambda n: register_loader(n)(fn), "npz", "nasx.data.npz"),
+        (_SURROGATES, lambda n: register_surrogate(n)(cls()), "lstm", "nasx.strategies.surrogates"),
+        (OP_EMITTERS, lambda n: register_op_emitter(n)(fn), "identity", "nasx.export.ops"),
+        (FORMATS, lambda n: register_format(n, "model.x")(fn), "onnx", "nasx.export.formats"),
+        (CONTROLLERS, lambda n: register_controller(n)(cls()), "cells", "nasx.enas.micro_controller"),
+        (SUPERNETS, lambda n: SUPERNETS.add(n, cls()), "macro", "nasx.enas.supernet"),
+        (EXECUTORS, lambda n: EXECUTORS.add(n, "x:y", origin=__name__), "ray", "nasx.execute.executors"),
+        (CANDIDATE_KINDS, lambda n: register_candidate_kind(n, callable, fn), "zoo", "nasx.evaluate.candidates"),
+    ]
+
+
+@pytest.mark.parametrize("what", ["op", "model", "space kind", "proxy", "latency runtime", "data scheme", "surrogate",
+                                  "op emitter", "export format", "ENAS controller", "ENAS supernet", "executor",
+                                  "candidate kind"])
+def test_every_registry_refuses_a_taken_name_and_cleans_up(what):
+    """#27: one rule everywhere: a taken name is a DuplicateName naming both modules, the built-in stays,
+    and a temporary entry is removed with `remove`."""
+    from nasx.registry import DuplicateName
+
+    registry, register, builtin, first = next(r for r in _registries() if r[0].what == what)
+    before = registry[builtin]
+    with pytest.raises(DuplicateName, match=rf"^test_engine_seams: {what} '{builtin}' is already registered by {first};"):
+        register(builtin)
+    assert registry[builtin] is before and registry.origin(builtin) == first  # the built-in stays
+    register("test_seam_tmp")
+    try:
+        assert "test_seam_tmp" in registry and registry.origin("test_seam_tmp") == "test_engine_seams"
+    finally:
+        registry.remove("test_seam_tmp")
+    assert "test_seam_tmp" not in registry and len(registry) == len(list(registry.items()))
 
 
 def test_the_ray_searcher_keeps_its_state_on_itself(tmp_path):

@@ -169,7 +169,7 @@ def test_cli_lists_and_samples_the_family_spaces(run_cli):
 
 def test_paper_recipe_scales_to_the_data():
     from nasx.evaluate import Task
-    from nasx.zoo.recipes import paper_task
+    from nasx.evaluate.baseline_recipes import paper_task
 
     base = Task(epochs=3, batch_size=64, lr=0.05)
     resnet, notes = paper_task("resnet20", base, train_size=1000)

@@ -1,25 +1,29 @@
 """The package layering as a test: every module of nasx is parsed (ast, nothing imported) and its
-imports, lazy ones inside functions included, are checked against the edges that must not exist."""
+imports, lazy ones inside functions included, are checked against `nasx/layers.py` (the layers, the
+forbidden edges), for import cycles between nasx's top-level parts, and docs/architecture.md's
+generated section against what `nasx.layers` renders."""
 
 import ast
+import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
-NASX = Path(__file__).resolve().parents[1] / "nasx"
+ROOT = Path(__file__).resolve().parents[1]
+NASX = ROOT / "nasx"
 
-# (importer prefix, imported prefix, why); a prefix matches the module itself and everything below it
-FORBIDDEN = [
-    ("nasx.strategies", "nasx.execute", "strategies are pure ask/tell: executors drive them, never the reverse"),
-    ("nasx.enas", "nasx.execute", "the ENAS runner is named by its strategy as data; it needs evaluate, not execute"),
-    ("nasx.export", "ray", "an exported model and its tools run without Ray"),
-    ("nasx", "click", "the command line lives in nasx.cli only"),
-    ("nasx", "rich", "terminal display lives in nasx.cli only (the engine takes a SearchObserver)"),
-    ("nasx.spaces", "nasx.zoo", "spaces and the zoo both build from the public nasx.blocks, never from each other"),
-    ("nasx.ops", "nasx.blocks", "blocks stand on ops (they register block ops); ops never import blocks"),
-    ("nasx.genotype", "nasx.spaces", "a Genotype is plain data; reading and validating one is the spaces' job"),
-]
-EXEMPT = {"click": "nasx.cli", "rich": "nasx.cli"}  # imported prefix -> the one package allowed to use it
+
+def _load_layers():
+    """nasx/layers.py by path: the test must not depend on importing all of nasx."""
+    spec = importlib.util.spec_from_file_location("nasx_layers_under_test", NASX / "layers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+layers = _load_layers()
 
 
 def _module_name(path: Path) -> str:
@@ -49,10 +53,6 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def _within(name: str, prefix: str) -> bool:
-    return name == prefix or name.startswith(prefix + ".")
-
-
 def _edges():
     for path in sorted(NASX.rglob("*.py")):
         mod = _module_name(path)
@@ -61,19 +61,134 @@ def _edges():
 
 
 EDGES = sorted(set(_edges()))
+PARTS = sorted({layers.part_of(_module_name(p)) for p in NASX.rglob("*.py")} - {None})
+
+
+def _part_edges() -> dict[tuple[str, str], list[str]]:
+    """(importer part, imported part) -> the module edges behind it, between distinct parts of nasx.
+    `from .. import zoo` also yields the bare name "nasx", which is no edge (its `nasx.zoo` is)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for m, t in EDGES:
+        a, b = layers.part_of(m), layers.part_of(t)
+        if a and b and a != b:
+            out.setdefault((a, b), []).append(f"{m} imports {t}")
+    return out
+
+
+PART_EDGES = _part_edges()
+
+
+def _cycles(edges) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan), each sorted."""
+    graph: dict[str, set[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, set()).add(b)
+        graph.setdefault(b, set())
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _a_circle(comp: list[str]) -> list[str]:
+    """One shortest circle through comp[0] inside the component (breadth-first)."""
+    start, paths = comp[0], [[comp[0]]]
+    while paths:
+        nxt = []
+        for path in paths:
+            for (a, b) in sorted(PART_EDGES):
+                if a == path[-1] and b in comp:
+                    if b == start:
+                        return path + [start]
+                    if b not in path:
+                        nxt.append(path + [b])
+        paths = nxt
+    return comp
 
 
 def test_the_walker_sees_known_edges():
     """The walker itself: relative, lazy and `from . import x` imports all resolve."""
     assert ("nasx.execute.driver", "nasx.strategies") in EDGES
-    assert ("nasx.strategies", "nasx.strategies.enas") in EDGES
-    assert ("nasx.execute.executors", "importlib") in EDGES
+    assert ("nasx.export.codegen", "nasx.export.generated") in EDGES
+    assert ("nasx.cli.bench", "nasx.bench") in EDGES  # `from .. import bench`, inside a function
     assert ("nasx.cli.progress", "rich.live") in EDGES
 
 
-@pytest.mark.parametrize("importer,imported,why", FORBIDDEN, ids=[f"{a}->{b}" for a, b, _ in FORBIDDEN])
+def test_the_cycle_finder_finds_a_circle():
+    assert _cycles([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]) == [["a", "b", "c"]]
+    assert _cycles([("a", "b"), ("b", "c")]) == []
+
+
+@pytest.mark.parametrize("importer,imported,why", [(f.importer, f.imported, f.why) for f in layers.FORBIDDEN],
+                         ids=[f"{f.importer}->{f.imported}" for f in layers.FORBIDDEN])
 def test_forbidden_import_edges_do_not_exist(importer, imported, why):
-    allowed = EXEMPT.get(imported)
-    bad = [f"{m} imports {t}" for m, t in EDGES
-           if _within(m, importer) and _within(t, imported) and not (allowed and _within(m, allowed))]
+    allowed = layers.EXEMPT.get(imported)
+    bad = [f"{m} imports {t}" for m, t in EDGES if layers.within(m, importer) and layers.within(t, imported)
+           and not (allowed and layers.within(m, allowed))]
     assert not bad, f"{why}: {'; '.join(bad)}"
+
+
+def test_every_part_of_nasx_is_in_one_layer():
+    listed = [p for layer in layers.LAYERS for p in layer.parts]
+    assert len(listed) == len(set(listed)), "a part is in two layers of nasx/layers.py"
+    missing = [p for p in PARTS if layers.layer_index(p) is None]
+    assert not missing, f"add {missing} to a layer in nasx/layers.py (LAYERS), then update the docs"
+    gone = sorted(set(listed) - set(PARTS))
+    assert not gone, f"nasx/layers.py lists parts that no longer exist: {gone}"
+
+
+def test_no_part_imports_a_higher_layer():
+    bad = []
+    for (a, b), why in sorted(PART_EDGES.items()):
+        la, lb = layers.layer_index(a), layers.layer_index(b)
+        if la is not None and lb is not None and lb > la:
+            bad.append(f"{a} ({layers.LAYERS[la].name}) -> {b} ({layers.LAYERS[lb].name}): {why[0]}")
+    assert not bad, "imports up the layers of nasx/layers.py:\n" + "\n".join(bad)
+
+
+def test_no_import_cycles_between_top_level_parts():
+    """Each sub-package (and each top-level module) of nasx is one node; the nasx facade is none."""
+    cycles = _cycles(PART_EDGES)
+    lines = []
+    for comp in cycles:
+        lines.append(f"{', '.join(comp)}; e.g. {' -> '.join(_a_circle(comp))}; the edges among them:")
+        lines += [f"    {why[0]}" for (a, b), why in sorted(PART_EDGES.items()) if a in comp and b in comp]
+    assert not cycles, "import cycles between nasx's parts:\n" + "\n".join(lines)
+
+
+def test_no_part_imports_the_nasx_facade():
+    """`from nasx import load` inside nasx would make every part depend on what nasx/__init__ loads;
+    `from .. import zoo` (a module) is fine."""
+    bad = [f"{m} imports {t}" for m, t in EDGES
+           if m != "nasx" and (m, "nasx") in EDGES and t.rpartition(".")[0] == "nasx" and t not in PARTS]
+    assert not bad, "; ".join(bad)
+
+
+def test_the_docs_show_the_layers_as_nasx_layers_renders_them():
+    section = layers.generated_section((ROOT / "docs" / "architecture.md").read_text())
+    assert section is not None, "docs/architecture.md has no generated layers section"
+    assert section == layers.render_markdown(), \
+        "docs/architecture.md is out of date: run `python -m nasx.layers --update docs/architecture.md`"

@@ -18,6 +18,7 @@ from nasx.blocks import InceptionModule
 from nasx.cli import main
 from nasx.errors import NasxError
 from nasx.measure import count_macs, count_params, layer_table
+from nasx.registry import DuplicateName
 from nasx.zoo.registry import conv_linear_macs
 
 ALL = zoo.list_models()
@@ -234,8 +235,9 @@ def test_vgg16_walkthrough():
 
 # ---- registry and metadata ------------------------------------------------------------------------------
 def test_registry_refuses_duplicates_and_bad_names():
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(DuplicateName, match=r"test_zoo: model 'resnet18' is already registered by nasx\.zoo\.resnet"):
         zoo.register_model("resnet18", family="resnet", year=2015, paper="x")(lambda num_classes, input_size: None)
+    assert zoo.get_spec("resnet18").paper != "x"  # the built-in stays
     with pytest.raises(ValueError, match="snake"):
         zoo.register_model("ResNet-18", family="resnet", year=2015, paper="x")
 

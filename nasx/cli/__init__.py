@@ -16,6 +16,7 @@ from typing import NoReturn
 import click
 
 from ..errors import Interrupted, NasxError
+from ..plugins import load_plugins
 from .errors import flag_message
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,6 +74,7 @@ def fail(message: str) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        load_plugins()  # a plug-in that failed at `import nasx` fails here, as one line
         rv = cli.main(args=argv, prog_name="nasx", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Abort:

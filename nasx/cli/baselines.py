@@ -4,8 +4,8 @@ The numbers a searched architecture must beat: each model is trained with the sa
 (optimizer, schedule, epochs, data split, seed) and reported with params, MACs, accuracies,
 latency and device-seconds; a CSV is written, --json prints one JSON list instead of the table.
 `--recipe paper` trains each model with its paper's recipe scaled to the data set instead
-(`nasx.zoo.recipes`: batch size capped by the data, lr scaled with it, the paper's momentum, weight
-decay and nearest schedule); the approximations it makes are printed on stderr.
+(`nasx.evaluate.baseline_recipes`: batch size capped by the data, lr scaled with it, the paper's
+momentum, weight decay and nearest schedule); the approximations it makes are printed on stderr.
 Every row says whether the model learned (`nasx.learned`: above chance by a margin); one that did
 not is marked and the likely causes are printed on stderr.
 """
@@ -107,8 +107,8 @@ def command(data, models, epochs, batch_size, lr, seed, recipe, device, max_trai
 
     from ..data import load_dataset
     from ..evaluate import Task, TrainingEvaluator
+    from ..evaluate.baseline_recipes import BASELINE_RECIPES
     from ..learned import assess
-    from ..zoo.recipes import RECIPES
 
     names = _model_names(models)
     task = Task(data=data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
@@ -121,7 +121,7 @@ def command(data, models, epochs, batch_size, lr, seed, recipe, device, max_trai
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         for name in names:
-            model_task, notes = RECIPES[recipe](name, task, len(dataset.y_train))
+            model_task, notes = BASELINE_RECIPES[recipe](name, task, len(dataset.y_train))
             for note in notes:
                 progress.console.print(f"{name}: {note}", style="dim", soft_wrap=True)
             bar = progress.add_task(name, total=epochs, acc="")

@@ -2,7 +2,7 @@
 
 Prints per strategy the mean ± std test accuracy of the pick at 25/50/100/150 queries and how many
 queries it takes to reach the target, as a rich table (or one JSON object with --json), and writes
-a plot of mean accuracy vs queries. The protocol itself lives in nasx.bench.
+a plot of mean accuracy vs queries. The protocol itself lives in nasx.bench (nasx/bench/protocol.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from pathlib import Path
 
 import click
 
+from ..bench.tables import BENCHMARKS, TABLES
 from ..errors import NasxError
 from .common import console, err_console
+
+_TARGETS = ", ".join(f"{name}: {t.target:.1f}" for name, t in TABLES.items() if t.target is not None)
 
 
 def _strategies(text: str) -> list[str]:
@@ -58,16 +61,18 @@ def _table(summary: dict, seeds: int, target: float, optimum: float, times: dict
 
 @click.command("bench", epilog="Each search runs through the search driver: a proposal of a cell the search "
                                "already queried is answered from its result, free, as in a real search.")
-@click.argument("benchmark", type=click.Choice(["nb201"]))
+@click.argument("benchmark", type=click.Choice(list(BENCHMARKS)))
 @click.option("--strategy", "strategy", default="random,tpe,evolution,pnas", show_default=True,
               help="Comma-separated strategy names.")
 @click.option("--queries", type=click.IntRange(1, 100_000), default=150, show_default=True,
               help="Queries (table lookups of 12-epoch accuracy) per search.")
 @click.option("--seeds", type=click.IntRange(1, 100_000), default=100, show_default=True,
               help="Searches per strategy (seeds 0..N-1).")
-@click.option("--target", type=float, default=None, help="Test accuracy (%) to reach [default: 94.0 on nb201].")
+@click.option("--target", type=float, default=None,
+              help=f"Test accuracy (%) to reach [default: the bundled table's ({_TARGETS}), else half a point "
+                   "under the table's optimum].")
 @click.option("--table", type=str, default=None, metavar="NAME|PATH",
-              help="A bundled table (cifar10 [default], cifar100, imagenet16-120) or a CSV(.gz) with columns "
+              help=f"A bundled table ({', '.join(TABLES)}; default {next(iter(TABLES))}) or a CSV(.gz) with columns "
                    "arch, val_acc_12ep and test_acc_200ep (or test_acc_12ep).")
 @click.option("--plot", "plot_path", type=str, default="runs/bench-nb201.png", show_default=True,
               help="Where to write the accuracy-vs-queries plot ('' for none).")
@@ -90,16 +95,16 @@ def command(benchmark, strategy, queries, seeds, target, table, plot_path, worke
     table, known = bench.resolve_table(table)
     classes = classes or (known.classes if known else 10)
     image_size = image_size or (known.image_size if known else bench.IMAGE_SIZE)
-    tab = bench.load_table(benchmark, table)
+    tab = bench.load_bench_table(benchmark, table)
     if target is None:
         target = known.target if known and known.target is not None else round(tab.optimum - 0.5, 1)
     proxy_line = _proxies(bench, prescreen, table, classes, workers, image_size) if prescreen else ""
     start = time.perf_counter()
     traces, secs = _run(bench, benchmark, names, seeds, queries, table, workers, prescreen, classes, image_size)
     wall = time.perf_counter() - start
-    summary = bench.summarize(traces, target)
+    summary = bench.summarize_traces(traces, target)
     if plot_path:
-        bench.plot(traces, Path(plot_path), tab.optimum, target,
+        bench.plot_traces(traces, Path(plot_path), tab.optimum, target,
                    f"{benchmark}: {seeds} seeds, pick = best val_acc_12ep, judged by {tab.judge}")
     if as_json:
         click.echo(json.dumps({s: row["at"] for s, row in summary.items()}))

@@ -80,7 +80,7 @@ def command(model_or_run, zoo, data, epochs, sparsity, bits, bits_conv, bits_fc,
             steps, finetune_epochs, lr, huffman, index_bits, export, device, seed, out, as_json):
     """Prune, weight-share and Huffman-code MODEL_OR_RUN (or --zoo NAME); report sizes and accuracy."""
     from ..compress import CompressConfig, compress
-    from ..compress.source import ZOO_PREFIX, export_weights, resolve
+    from ..compress.source import ZOO_PREFIX, export_weights, load_model_or_run
     from ..run_task import reader_dataset
 
     if bool(model_or_run) == bool(zoo):
@@ -93,7 +93,7 @@ def command(model_or_run, zoo, data, epochs, sparsity, bits, bits_conv, bits_fc,
     log = (lambda _m: None) if as_json else (lambda m: err_console.print(m))
     dataset, splits = reader_dataset(spec, data, seed, note=lambda m: err_console.print(
         f"compress: {m}", soft_wrap=True, highlight=False))
-    loaded = resolve(spec, dataset, epochs, device=device, log=log)
+    loaded = load_model_or_run(spec, dataset, epochs, device=device, log=log)
     result = compress(loaded.model, dataset, cfg, out, log=log)
     # "splits": what it was evaluated and fine-tuned on (nasx.run_task reads it back for DIR/export)
     record = result.to_dict() | {"source": spec, "origin": loaded.origin, "splits": splits.to_dict()}

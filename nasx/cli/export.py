@@ -7,8 +7,6 @@ against the engine before DIR appears (see nasx.export.writer).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..errors import NasxError
@@ -17,14 +15,10 @@ from ..spaces.cell_network import SKELETONS
 from .common import console, human
 
 
-def _is_training_folder(path) -> bool:
-    """A `nasx train` output folder (settings.json + genotype.json, no run journal)."""
-    p = Path(path)
-    return (p / "settings.json").is_file() and (p / "genotype.json").is_file() and not (p / "journal.jsonl").exists()
-
-
 def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network=None):
     from ..export import from_genotype, from_run, from_zoo
+    from ..export.sources import from_training
+    from ..training.folder import is_training_folder
 
     given = [n for n, v in (("RUN_DIR", run_dir), ("--genotype", genotype), ("--zoo", zoo)) if v]
     if len(given) != 1:
@@ -41,15 +35,10 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
     if network and not genotype:
         raise NasxError("--channels/--cells/--skeleton go with --genotype (a run or a zoo model has its own)")
     size = parse_input_size(input_size) if input_size else None
-    if run_dir and _is_training_folder(run_dir):
+    if run_dir and is_training_folder(run_dir):
         if rank is not None or trial is not None:
             raise NasxError(f"{run_dir} is a `nasx train` folder (one model): --rank/--trial do not apply")
-        folder = Path(run_dir)
-        if not (folder / "weights.pt").is_file():
-            raise NasxError(f"{run_dir} is an unfinished training (no weights.pt yet): "
-                            f"finish it with `nasx train --resume {run_dir}`")
-        return from_genotype(folder / "genotype.json", num_classes=num_classes, input_size=size,
-                             weights=folder / "weights.pt")
+        return from_training(run_dir, num_classes=num_classes, input_size=size)
     if run_dir:
         return from_run(run_dir, rank=rank, trial=trial, num_classes=num_classes, input_size=size)
     if genotype:

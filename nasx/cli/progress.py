@@ -51,10 +51,10 @@ class RichProgress(PlainProgress):
             t.add_row("budget", f"{spent:.3g} of {limit:.3g} {unit}" if limit else f"{spent:.3g} {unit}")
             t.add_row("trials", f"{st.running} running, {st.finished} finished, {st.failed} failed, "
                                 f"{st.stopped} stopped early")
-            best = f"{st.best_val_acc:.4f} ({st.best_id})" if st.best_val_acc is not None else "-"
-            t.add_row("best val_acc", best)
+            best = f"{st.best_value:.4f} ({st.best_id})" if st.best_value is not None else "-"
+            t.add_row(f"best {st.objective}", best)
             for tid, status, acc, reason in st.recent[-3:]:
-                detail = f"{acc:.4f}" if acc is not None else (reason or "")
+                detail = f"{acc:.4f}" if isinstance(acc, (int, float)) else (reason or "")
                 t.add_row("", f"[dim]{tid} {status} {detail[:80]}[/]")
         if self.dashboard:
             t.add_row("dashboard", self.dashboard)

@@ -1,16 +1,15 @@
-"""`nasx search`: a search on Ray (embedded local Ray by default), writing runs/<run-id>/."""
+"""`nasx search`: a search on Ray (embedded local Ray by default), writing runs/<run-id>/.
+
+The flags are merged over the YAML config here; everything else (checks, data, run directory,
+lock) is `nasx.search.prepare_search`, done once."""
 
 from __future__ import annotations
 
-import shutil
-
 import click
 
-from ..config import load_config
-from ..errors import NasxError
-from ..runlock import run_lock
-from ..runs import RunDir
+from ..config import SearchConfig, load_config
 from ..spaces.cell_network import SKELETONS
+from ..strategies import strategy_names
 from .common import console
 from .progress import RichProgress
 from .show import print_final, print_leaderboard
@@ -19,7 +18,8 @@ from .show import print_final, print_leaderboard
 @click.command(help="Run an architecture search (embedded local Ray by default) into runs/<run-id>/.")
 @click.option("--space", default=None, help="Search space (see `nasx spaces`). Default: cells.")
 @click.option("--budget", default=None, help="e.g. 100gpu-h, 2cpu-h, 90min, 500trials; combine with '+'.")
-@click.option("--strategy", default=None, help="tpe | random | nsga2 | gp | evolution | pnas ...")
+@click.option("--strategy", default=None,
+              help=f"{' | '.join(strategy_names())}. Default: {SearchConfig.strategy}.")
 @click.option("--data", default=None, help="digits | fashion-mnist | cifar10:/dir | idx:/dir | npz:/f.npz | folder:/dir")
 @click.option("--config", "config_file", default=None, help="YAML config (a path or a name in configs/).")
 @click.option("--objectives", default=None, help="Comma list starting with val_acc, e.g. val_acc,params.")
@@ -61,37 +61,22 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
             final_budget, max_latency_ms, max_params, max_macs, **flags):
     flags["dashboard"] = False if no_dashboard else None
     flags["allow_repeats"] = True if allow_repeats else None
+    from ..search import prepare_search
+
     cfg = load_config(config_file, flags)
-    given = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
-    if given:  # flags win over the YAML's network: block, like every other flag
-        from ..spaces import get_space
-
-        cfg.network = {**cfg.network, **given}
-        get_space(cfg.space).with_network(**cfg.network)  # an unknown or bad setting: one line, now
-    final = {k: v for k, v in (("top", final_top), ("epochs", final_epochs), ("seeds", final_seeds),
-                               ("budget", final_budget)) if v is not None}
-    limits = {k: v for k, v in (("max_latency_ms", max_latency_ms), ("max_params", max_params),
-                                ("max_macs", max_macs)) if v is not None}
-    if final or limits:  # nested YAML blocks: the flags win key by key
-        cfg.final, cfg.constraints = {**cfg.final, **final}, {**cfg.constraints, **limits}
-        cfg.validate()
-    from ..data import load_dataset
-    from ..search import check_strategy, default_run_dir, run_search
-
-    task = cfg.make_task()
-    load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)  # bad data: fail now
-    check_strategy(cfg)  # bad strategy options: one line now, before a run directory exists
-    path = cfg.run_dir or str(default_run_dir(cfg))
-    cfg.run_dir = path
-    run = RunDir.create(path, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
-    try:
-        with run_lock(run.path):  # one writer per run (run_search re-enters it)
-            console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
-                          f"run directory {run.path}")
-            run_search(cfg, run, RichProgress(console))
-    except NasxError:
-        if not run.records():  # refused before any trial (e.g. GPUs asked of a CPU-only cluster): leave nothing
-            shutil.rmtree(run.path, ignore_errors=True)
-        raise
-    print_leaderboard(run, top=10)
-    print_final(run)
+    # nested YAML blocks (network, final, constraints): the flags win key by key
+    cfg.network = {**cfg.network, **{k: v for k, v in (("channels", channels), ("cells", cells),
+                                                        ("skeleton", skeleton)) if v is not None}}
+    cfg.final = {**cfg.final, **{k: v for k, v in (("top", final_top), ("epochs", final_epochs),
+                                                    ("seeds", final_seeds), ("budget", final_budget)) if v is not None}}
+    cfg.constraints = {**cfg.constraints, **{k: v for k, v in (("max_latency_ms", max_latency_ms),
+                                                                ("max_params", max_params), ("max_macs", max_macs))
+                                             if v is not None}}
+    # checks, data, strategy options, then the run directory and its lock: a refusal before any
+    # trial leaves no run directory behind
+    with prepare_search(cfg) as prepared:
+        console.print(f"nasx search: {cfg.strategy} on {cfg.space} with {cfg.data}, budget {cfg.budget}; "
+                      f"run directory {prepared.run.path}")
+        prepared.search(RichProgress(console))
+    print_leaderboard(prepared.run, top=10)
+    print_final(prepared.run)

@@ -5,29 +5,32 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ..enas.rerank import describe_rerank, describe_supernet, rerank_report, supernet_report
+from ..metrics import metric
+from ..reports import REPORTS, summarize_reports
 from ..runs import RunDir
 from .common import console, echo_json, human
 
 
 def print_leaderboard(run: RunDir, top: int = 20) -> None:
+    """Found trials best first by the run's objective (its task kind's metric and direction), then
+    the baselines; columns: the objective, the kind's held-out metric, the shared costs."""
     board = run.leaderboard()
+    val, test = run.objective(), run.task_kind().held_out_metric
     t = Table(title=f"leaderboard: {run.path.name}")
-    for col in ("rank", "trial", "val_acc", "test_acc", "params", "MACs", "latency b1", "device-s", "arch"):
+    for col in ("rank", "trial", val.name, test.name, "params", "MACs", "latency b1", "device-s", "arch"):
         t.add_column(col, overflow="fold")
     for i, tr in enumerate(board[:top], start=1):
         m = tr.metrics
-        t.add_row(str(i), tr.trial_id, f"{m.get('val_acc', 0):.4f}",
-                  f"{m['test_acc']:.4f}" if m.get("test_acc") is not None else "-",
+        t.add_row(str(i), tr.trial_id, val.format(m.get(val.name)), test.format(m.get(test.name)),
                   human(m.get("params")), human(m.get("macs")),
                   f"{m['latency_ms_b1']:.2f} ms" if m.get("latency_ms_b1") is not None else "-",
                   f"{tr.device_seconds:.1f}", tr.genotype.hash[:8])
     for r in run.records():
         if r.get("event") == "baseline":
-            acc = r.get("val_acc")
+            acc = r.get(val.name)
             name = r["model"] if r.get("learned", True) else f"{r['model']} (did not learn)"
-            t.add_row("base", name, f"{acc:.4f}" if acc is not None else r.get("status", "-"),
-                      f"{r['test_acc']:.4f}" if r.get("test_acc") is not None else "-",
+            t.add_row("base", name, val.format(acc) if acc is not None else r.get("status", "-"),
+                      test.format(r.get(test.name)),
                       human(r.get("params")), human(r.get("macs")),
                       f"{r['latency_ms_b1']:.2f} ms" if r.get("latency_ms_b1") is not None else "-",
                       f"{r.get('device_seconds') or 0:.1f}", f"zoo:{r['model']}",
@@ -38,11 +41,16 @@ def print_leaderboard(run: RunDir, top: int = 20) -> None:
             console.print(r["why_not"], style="yellow", soft_wrap=True, markup=False)
 
 
-def _pm(mean, std, n: int = 2) -> str:
-    """mean +- std in %, the mean alone for one seed (a sample std needs two)."""
+def _col(m) -> str:
+    return f"{m.title} %" if m.fraction else m.title
+
+
+def _pm(m, mean, std, n: int = 2) -> str:
+    """mean +- std (in % for a fraction), the mean alone for one seed (a sample std needs two)."""
     if mean is None:
         return "-"
-    return f"{100 * mean:.2f}" if n < 2 else f"{100 * mean:.2f} +- {100 * (std or 0):.2f}"
+    k = 100 if m.fraction else 1
+    return f"{k * mean:.2f}" if n < 2 else f"{k * mean:.2f} +- {k * (std or 0):.2f}"
 
 
 def print_final(run: RunDir, summary: dict | None = None) -> None:
@@ -55,13 +63,15 @@ def print_final(run: RunDir, summary: dict | None = None) -> None:
     rt = s["rows"][0].get("latency_runtime") or "-"
     t = Table(title=f"final phase: every row trained from scratch under one protocol ({s['rows'][0]['epochs']} "
                     "epochs), mean +- std over seeds")
-    for col in ("kind", "name", "seeds", "val acc %", "test acc %", "params", "MACs", f"latency ms ({rt})",
+    val, test = metric(s["rows"][0]["val_metric"]), metric(s["rows"][0]["test_metric"])
+    for col in ("kind", "name", "seeds", _col(val), _col(test), "params", "MACs", f"latency ms ({rt})",
                 "device-s", "search rank"):
         t.add_column(col, overflow="fold")
     for r in s["rows"]:
         seeds = str(r["seeds"]) + (f" ({r['failed']} failed)" if r["failed"] else "")
-        t.add_row(r["kind"], r["name"], seeds, _pm(r["val_acc_mean"], r["val_acc_std"], r["seeds"]),
-                  _pm(r["test_acc_mean"], r["test_acc_std"], r["seeds"]), human(r.get("params")), human(r.get("macs")),
+        t.add_row(r["kind"], r["name"], seeds, _pm(val, r[f"{val.name}_mean"], r[f"{val.name}_std"], r["seeds"]),
+                  _pm(test, r[f"{test.name}_mean"], r[f"{test.name}_std"], r["seeds"]), human(r.get("params")),
+                  human(r.get("macs")),
                   f"{r['latency_ms']:.4f}" if r.get("latency_ms") is not None else "-",
                   f"{r['device_seconds']:.1f}", str(r["search_rank"] or "-"),
                   style="italic" if r["kind"] == "baseline" else None)
@@ -94,8 +104,8 @@ def run_summary(run: RunDir) -> dict:
         "trials": [{"id": t.trial_id, "genotype": t.genotype.to_dict(), "status": t.status, "reason": t.reason,
                     "metrics": t.metrics, "device_seconds": t.device_seconds} for t in trials],
         "baselines": [{"learned": None, **r} for r in run.records() if r.get("event") == "baseline"],
-        "enas_rerank": rerank_report(trials),
-        "enas_supernet": supernet_report(trials),
+        **{name: None for name in REPORTS},  # plug-ins' sections (ENAS: enas_rerank, enas_supernet)
+        **summarize_reports(trials),
         "final": _final(run),
     }
 
@@ -133,10 +143,9 @@ def command(run_dir, top, as_json):
     print_leaderboard(run, top)
     if s["final"]:
         print_final(run, s["final"])
-    if s["enas_supernet"]:
-        console.print(describe_supernet(s["enas_supernet"]), soft_wrap=True, markup=False)
-    if s["enas_rerank"]:
-        console.print(describe_rerank(s["enas_rerank"]), soft_wrap=True, markup=False)
+    for name, report in REPORTS.items():
+        if s.get(name):
+            console.print(report.describe(s[name]), soft_wrap=True, markup=False)
     plots = run.path / "plots"
     if plots.is_dir():
         console.print("pictures: " + ", ".join(str(p) for p in sorted(plots.glob("*.png"))))

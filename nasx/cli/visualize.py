@@ -42,13 +42,13 @@ def _channels(text: str | None) -> list[int] | None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder for the PNGs.")
 def command(model_or_run, data, layer, top, channels, epochs, max_images, device, seed, out):
     """Project the top activations of --layer's feature maps of MODEL_OR_RUN back to pixels."""
-    from ..compress.source import resolve
+    from ..compress.source import load_model_or_run
     from ..run_task import reader_dataset
     from ..visualize import find_layer, visualize
 
     dataset, _ = reader_dataset(model_or_run, data, seed, note=lambda m: err_console.print(
         f"visualize: {m}", soft_wrap=True, highlight=False))
-    loaded = resolve(model_or_run, dataset, epochs, device=device, log=lambda m: err_console.print(m),
+    loaded = load_model_or_run(model_or_run, dataset, epochs, device=device, log=lambda m: err_console.print(m),
                      precheck=lambda model: find_layer(model, layer))
     x = dataset.x_val[:max_images] if max_images else dataset.x_val
     vis = visualize(loaded.model.cpu().eval(), x, layer, out, top=top, channels=channels)

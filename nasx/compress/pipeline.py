@@ -99,7 +99,7 @@ class LayerReport:
 
 
 @dataclass
-class Budget:
+class AccuracyBudget:
     """The accuracy budget on the validation split, and what keeping it cost."""
 
     max_drop: float
@@ -134,7 +134,7 @@ class CompressResult:
     sparsity: float
     config: dict
     seconds: float
-    budget: Budget
+    budget: AccuracyBudget
     files: dict = field(default_factory=dict)
 
     @property
@@ -193,7 +193,7 @@ def _accuracy_on(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Compre
     return correct / max(1, len(y))
 
 
-def _recover(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: Budget, stage: str,
+def _recover(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: AccuracyBudget, stage: str,
              weight_decay: float, log) -> float:
     """Fine-tune one epoch at a time until validation accuracy is back within the budget (or the cap)."""
     floor = budget.val_before - cfg.max_drop
@@ -209,7 +209,7 @@ def _recover(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: Bu
     return val
 
 
-def _prune(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: Budget, log) -> dict[str, float]:
+def _prune(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: AccuracyBudget, log) -> dict[str, float]:
     targets, quality = PLANNERS[cfg.mode](model, dataset, cfg, log)
     for i, target in enumerate(targets, 1):
         prune.prune_to(model, target, cfg.mode)
@@ -219,7 +219,7 @@ def _prune(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: Budg
     return quality
 
 
-def _share(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: Budget,
+def _share(model: nn.Module, dataset: Dataset, cfg: CompressConfig, budget: AccuracyBudget,
            log) -> dict[str, share.Shared]:
     keep = prune.masks(model)
     prune.make_permanent(model)
@@ -254,7 +254,7 @@ def compress(model: nn.Module, dataset: Dataset, cfg: CompressConfig, out: str |
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     acc_before = accuracy(model, dataset, cfg)
-    budget = Budget(cfg.max_drop, accuracy(model, dataset, cfg, "val"), max_extra_epochs=cfg.max_extra_epochs)
+    budget = AccuracyBudget(cfg.max_drop, accuracy(model, dataset, cfg, "val"), max_extra_epochs=cfg.max_extra_epochs)
     log(f"accuracy before: test {acc_before:.4f}, val {budget.val_before:.4f}")
     quality = _prune(model, dataset, cfg, budget, log)
     acc_pruned = accuracy(model, dataset, cfg)

@@ -69,7 +69,7 @@ def _origin(path: Path) -> dict:
     return {"kind": "run", "run": str(path.resolve()), "trial": (winner or run.best(1)).trial_id}
 
 
-def resolve(spec: str, dataset: Dataset, epochs: int, device: str = "auto", log=_nothing,
+def load_model_or_run(spec: str, dataset: Dataset, epochs: int, device: str = "auto", log=_nothing,
             precheck=_nothing) -> Loaded:
     """The trained network MODEL_OR_RUN names, checked to accept `dataset`'s images.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NasxError
+from ..registry import Registry
 
 
 @dataclass
@@ -35,19 +36,21 @@ class Loader:
     help: str
 
 
-LOADERS: dict[str, Loader] = {}
+LOADERS: Registry[Loader] = Registry("data scheme")
 
 
 def register_loader(scheme: str, *, needs_path: bool = True, default_path: str | None = None, help: str = ""):
-    """Decorator: make `fn(path) -> RawData` available as data spec `scheme:path`."""
+    """Decorator: make `fn(path) -> RawData` available as data spec `scheme:path` (a taken scheme is a
+    DuplicateName naming both modules)."""
     def deco(fn):
-        LOADERS[scheme] = Loader(fn, needs_path, default_path, help or (fn.__doc__ or "").splitlines()[0])
+        doc = help or ((fn.__doc__ or "").splitlines() or [""])[0]
+        LOADERS.add(scheme, Loader(fn, needs_path, default_path, doc), origin=getattr(fn, "__module__", None))
         return fn
     return deco
 
 
 def loader_names() -> list[str]:
-    return sorted(LOADERS)
+    return LOADERS.names()
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..genotype import Genotype
+from ..registry import Registry
 from ..spaces.base import Chooser
 
 
@@ -70,14 +71,13 @@ class Controller(nn.Module):
         return self.sample(force=choices)
 
 
-CONTROLLERS: dict[str, type] = {}  # space kind -> its reference controller (others: the generic one)
+# space kind -> its reference controller (other kinds: the generic one)
+CONTROLLERS: Registry[type] = Registry("ENAS controller")
 
 
 def register_controller(kind: str):
-    def deco(cls):
-        CONTROLLERS[kind] = cls
-        return cls
-    return deco
+    """Class decorator: the reference controller of space kind `kind` (a taken kind is a DuplicateName)."""
+    return CONTROLLERS.register(kind)
 
 
 def build_controller(space, opts) -> nn.Module:

@@ -9,9 +9,11 @@ resumed run counts every child once. Torch-free, no scipy: tau-b on a handful of
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
+
+from ..atomic import write_json
+from ..reports import RunReport, register_report
 
 RERANK_FILE = "enas/rerank.json"
 
@@ -62,8 +64,7 @@ def write_rerank(run) -> Path | None:
         return None
     path = Path(run.path) / RERANK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1))
-    return path
+    return write_json(path, report)
 
 
 FEW_STEPS = 300  # below this many supernet steps the micro probe's shared weights ranked cells at chance
@@ -98,3 +99,8 @@ def describe_rerank(report: dict) -> str:
     return (f"ENAS re-rank: {len(report['children'])} children trained from scratch{on}; Kendall tau of shared-weight "
             f"vs proxy val accuracy {t} over {report['pairs']} pairs (1: the shared weights ranked them right; "
             f"0: no better than chance); best {report['best']}")
+
+
+# the two sections ENAS adds to a run (`nasx show`, `show --json` keys, the file at the end of a search)
+register_report(RunReport("enas_supernet", supernet_report, describe_supernet))
+register_report(RunReport("enas_rerank", rerank_report, describe_rerank, write_rerank))

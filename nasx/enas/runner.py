@@ -11,17 +11,16 @@ shared-weight accuracy is not comparable with trained ones); the strategy trains
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 import time
 from pathlib import Path
 
 import torch
 
-from ..budget import trial_device_seconds
+from ..atomic import save_torch, write_json
 from ..evaluate import Task, TrialSpec, cached_dataset, network_space, train_and_evaluate
 from ..evaluate.failures import describe
+from ..evaluate.outcome import TrialOutcome
+from ..evaluate.runners import register_runner
 from ..genotype import canonical_json
 from ..spaces import genotype_from_obj
 from ..trial_build import build_record
@@ -32,19 +31,11 @@ from .trainer import REWARD_BATCH, EnasSearch
 CHECKPOINT = "checkpoint.pt"
 
 
-def _atomic_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=str))
-    os.replace(tmp, path)
+def save_enas_checkpoint(path: Path, search: EnasSearch, fingerprint: str, seconds: float) -> None:
+    save_torch({**search.state_dict(), "fingerprint": fingerprint, "seconds": seconds}, path)
 
 
-def save_checkpoint(path: Path, search: EnasSearch, fingerprint: str, seconds: float) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save({**search.state_dict(), "fingerprint": fingerprint, "seconds": seconds}, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: Path, search: EnasSearch, fingerprint: str) -> float | None:
+def load_enas_checkpoint(path: Path, search: EnasSearch, fingerprint: str) -> float | None:
     """Restore `search` from `path` if it belongs to this search; returns its seconds spent so far."""
     if not path.is_file():
         return None
@@ -84,8 +75,10 @@ def _reserve(search: EnasSearch, opts: EnasOptions, task: Task) -> float:
     return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
 
-def run_enas(spec: TrialSpec, report=None) -> dict:
-    """The runner the `enas` strategy names (`nasx.execute.runners.ENAS`): the whole search as one trial."""
+@register_runner("enas", trains_one_candidate=False)
+def run_enas(spec: TrialSpec, report=None) -> TrialOutcome:
+    """The runner the `enas` strategy names: the whole search as one trial. Its wall time counts the
+    seconds spent before a resume too (from the checkpoint)."""
     t0 = time.time()
     task = spec.make_task()
     opts = EnasOptions.from_dict(spec.meta.get("enas"))
@@ -100,20 +93,15 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
                 if k != "derive_rank_images" and not (k == "batch_size" and v == 0)}
     fingerprint = canonical_json({"space": placeholder.space, "network": spec.network or {},
                                   "task": task.to_dict(), "enas": searched})
-    cpus, gpus = float(spec.cpus), float(spec.gpus)
-    worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def outcome(status, reason=None, metrics=None, genotype=None):
-        wall = time.time() - t0 + before
-        return {"status": status, "reason": reason, "metrics": metrics or {}, "wall_seconds": wall,
-                "device_seconds": trial_device_seconds(wall, cpus, gpus), "cpus": cpus, "gpus": gpus,
-                "worker": worker, "weights": None, "genotype": genotype,
-                "build": build_record(spec.network, dataset, task.data)}
+        return TrialOutcome(status, reason, metrics or {}, wall_seconds=time.time() - t0 + before,
+                            genotype=genotype, build=build_record(spec.network, dataset, task.data))
 
     before = 0.0
     try:
         search = EnasSearch(space, dataset, task, opts)
-        before = load_checkpoint(folder / CHECKPOINT, search, fingerprint) or 0.0
+        before = load_enas_checkpoint(folder / CHECKPOINT, search, fingerprint) or 0.0
         limit = seconds_left(spec)
         while search.epoch < opts.enas_epochs:
             elapsed = time.time() - t0
@@ -124,8 +112,8 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
             elif limit <= 0:
                 break
             row = search.train_epoch()
-            save_checkpoint(folder / CHECKPOINT, search, fingerprint, before + time.time() - t0)
-            _atomic_json(folder / "history.json", search.history)
+            save_enas_checkpoint(folder / CHECKPOINT, search, fingerprint, before + time.time() - t0)
+            write_json(folder / "history.json", search.history)
             enas_plot(search.history, Path(spec.run_dir) / "plots" / "enas.png", warmup=opts.warmup_epochs)
             if report is not None:
                 report(row["epoch"], {"val_acc": row["reward"], "val_loss": row["val_loss"],
@@ -136,7 +124,7 @@ def run_enas(spec: TrialSpec, report=None) -> dict:
         else:
             derived = search.derive(opts.derive_samples)
         rows = [{**r, "genotype": r["genotype"].to_dict()} for r in derived]
-        _atomic_json(folder / "derived.json", rows)
+        write_json(folder / "derived.json", rows)
         best = derived[0]
         extra = {"shared_val_acc": best["shared_val_acc"], "enas_epochs_done": search.epoch,
                  "search_seconds": before + time.time() - t0,

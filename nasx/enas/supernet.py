@@ -16,6 +16,7 @@ from torch import nn
 
 from ..genotype import Genotype
 from ..ops import FactorizedReduce, ReLUConvBN, create_op
+from ..registry import Registry
 from ..spaces.cell_network import cell_layout
 from ..spaces.macro_network import MacroReductions, macro_forward, macro_widths
 from ..spaces.nb201 import parse_arch
@@ -259,7 +260,9 @@ class MacroSuperNet(SuperNet):
 
 # ---------------------------------------------------------------- entry points
 
-SUPERNETS = {"cells": CellSuperNet, "nb201": NB201SuperNet, "macro": MacroSuperNet}
+SUPERNETS: Registry[type] = Registry("ENAS supernet")  # space kind -> its weight-sharing supernet
+for _kind, _cls in (("cells", CellSuperNet), ("nb201", NB201SuperNet), ("macro", MacroSuperNet)):
+    SUPERNETS.add(_kind, _cls)
 
 
 def build_supernet(space, num_classes: int = 10, input_size=(3, 32, 32)) -> SuperNet:

@@ -1,4 +1,5 @@
-"""Candidate -> nn.Module, through a registry of (matches, build) rules tried in order.
+"""Candidate -> nn.Module, through a registry of (matches, build) rules tried in order: rules registered
+with `first=True` (latest first), then the others in registration order.
 
 A candidate is an nn.Module, a "zoo:<name>" string, a genotype (anything with a `.space` str), or a
 factory callable; factories receive whichever of num_classes / in_channels / input_size
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..errors import NasxError
+from ..registry import Registry
 
 
 @dataclass(frozen=True)
@@ -21,15 +23,21 @@ class CandidateKind:
     name: str
     matches: Callable[[object], bool]
     build: Callable[[object, object], nn.Module]  # (candidate, dataset) -> module
+    first: bool = False  # tried ahead of the rules registered without it
 
 
-CANDIDATE_KINDS: list[CandidateKind] = []
+CANDIDATE_KINDS: Registry[CandidateKind] = Registry("candidate kind")
 
 
 def register_candidate_kind(name: str, matches, build, first: bool = False) -> None:
-    """Add a rule; `first=True` puts it ahead of the built-in ones."""
-    kind = CandidateKind(name, matches, build)
-    CANDIDATE_KINDS.insert(0, kind) if first else CANDIDATE_KINDS.append(kind)
+    """Add a rule; `first=True` puts it ahead of the built-in ones (a taken name is a DuplicateName)."""
+    CANDIDATE_KINDS.add(name, CandidateKind(name, matches, build, first), origin=getattr(build, "__module__", None))
+
+
+def kinds_in_order() -> list[CandidateKind]:
+    """The rules in the order they are tried: `first` ones, latest registered first, then the rest."""
+    kinds = list(CANDIDATE_KINDS.values())
+    return [k for k in reversed(kinds) if k.first] + [k for k in kinds if not k.first]
 
 
 def _shape_kwargs(dataset) -> dict:
@@ -74,7 +82,7 @@ register_candidate_kind("factory", callable, call_factory)
 
 
 def candidate_kind(candidate) -> CandidateKind:
-    for kind in CANDIDATE_KINDS:
+    for kind in kinds_in_order():
         if kind.matches(candidate):
             return kind
     raise NasxError(f"cannot evaluate a {type(candidate).__name__}: expected an nn.Module, a factory, "

@@ -20,7 +20,6 @@ trials already running end normally and are journaled. A trial lost to the inter
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -28,15 +27,14 @@ from ..budget import Budget, Spend, allows
 from ..config import SearchConfig
 from ..errors import ConfigError
 from ..evaluate import Result, TrialSpec
+from ..evaluate.outcome import Status, TrialOutcome
+from ..evaluate.runners import runner_of, trains_one_candidate
 from ..ops import OPS_VERSION
 from ..runs import RunDir
 from ..spaces import get_space
-from ..strategies import create_strategy
-from ..strategies.prescreen import with_prescreen
-from ..strategies.registry import strategy_class
-from .runners import runner_of, trains_one_candidate
+from ..strategies import make_strategy
+from .protocol import FINISHED, DriverBase
 
-FINISHED = "FINISHED"
 MAX_REPEATS = 50  # proposals in a row that repeat a finished trial before the driver stops asking
 MAX_REJECTED = 25  # candidates in a row over a constraint before the search says nothing feasible turns up
 
@@ -50,13 +48,14 @@ class Stats:
     rejected: int = 0  # over a constraint (latency, params, MACs): measured, never trained
     rejected_in_a_row: int = 0
     repeats: int = 0  # proposals answered from the run's own results instead of being trained again
-    best_val_acc: float | None = None
+    best_value: float | None = None  # of the search's objective (the task kind's metric, its direction)
     best_id: str | None = None
+    objective: str = "val_acc"
     stop_reason: str = ""
-    recent: list = field(default_factory=list)  # last few (id, status, val_acc, reason)
+    recent: list = field(default_factory=list)  # last few (id, status, objective value, reason)
 
 
-class SearchDriver:
+class SearchDriver(DriverBase):
     def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=(), wrap=None):
         """`run`: a RunDir, or a runs.MemoryRun for simulated searches; `wrap(strategy) -> strategy`
         replaces the default `prescreen` wrapping (the tabular bench scores without a data set)."""
@@ -69,6 +68,8 @@ class SearchDriver:
                               "cluster or gpus_per_trial 0); use a cpu-h, min or trials budget",
                               keys=("budget", "gpus_per_trial"))
         self.task = cfg.make_task().to_dict()
+        self.kind = cfg.task_kind_obj()
+        self.objective = self.kind.metric(cfg.objectives[0])
         # measured before training: deployment latency and the constraints (nasx.premeasure)
         self.measure = measure_settings(cfg, self.task)
         self.final = cfg.final_settings()
@@ -76,7 +77,7 @@ class SearchDriver:
         self.listeners = list(listeners)
         self.strategy = self._make_strategy(wrap)
         self.spent = Spend()
-        self.stats = Stats()
+        self.stats = Stats(objective=self.objective.name)
         self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
         self.costs: list[float] = []  # wall seconds of finished trials
         self.epoch_costs: list[tuple] = []  # (wall, epochs) of finished trainings: the final phase's estimate
@@ -84,10 +85,6 @@ class SearchDriver:
         self.done: dict[tuple, Result] = {}  # key -> finished (ok) result already in the run
         self.inflight: dict[tuple, str] = {}  # key -> id of the running trial evaluating it
         self.waiting: dict[str, list] = {}  # running trial id -> repeat proposals awaiting its result
-        self.stop_requested = False
-        self.aborting = False  # a second signal arrived inside `record`: abort right after it
-        self._recording = False
-        self.last_event = ""
         self.replayed = 0
         meta = run.meta()
         self.wall_before = float(meta.get("wall_seconds_total", 0.0))
@@ -120,11 +117,6 @@ class SearchDriver:
         fid = {"epochs": self.cfg.epochs, **(fidelity or {})}
         return (genotype.hash, json.dumps(self.cfg.network, sort_keys=True, default=str),
                 json.dumps(fid, sort_keys=True, default=str))
-
-    def request_stop(self, why: str = "interrupted") -> None:
-        """Start no more trials (running ones end normally)."""
-        self.stop_requested = True
-        self.stats.stop_reason = why
 
     def _ask(self):
         """The strategy's next proposal that is not a repeat; None (wait / nothing) or FINISHED."""
@@ -194,20 +186,11 @@ class SearchDriver:
         self.stats.running = len(self.running)
         self.peak_running = max(self.peak_running, len(self.running))
         self._notify("launch")
-        return TrialSpec.build(measure=self.measure,
-            trial_id=p.id, runner=runner_of(p.meta), budget_left=self.budget_left(), genotype=p.genotype.to_dict(),
+        return TrialSpec.build(measure=self.measure, trial_id=p.id,
+            runner=runner_of(p.meta) if p.meta.get("runner") else self.kind.runner, budget_left=self.budget_left(),
+            genotype=p.genotype.to_dict(),
             task=self.task, fidelity=p.fidelity, meta=dict(p.meta), network=dict(self.cfg.network or {}),
             run_dir="" if self.run.path is None else str(self.run.path), keep_weights=bool(self.cfg.keep_weights), cpus=self.cpus, gpus=self.gpus)
-
-    def record(self, trial_id: str, outcome: dict) -> None:
-        """A trial ended (ok, failed or stopped): journal first, then strategy and budget."""
-        self._recording = True
-        try:
-            self._record(trial_id, outcome)
-        finally:
-            self._recording = False
-        if self.aborting:
-            raise KeyboardInterrupt
 
     def abandon(self, trial_id: str) -> None:
         """A trial lost to the interruption (its worker got the Ctrl-C): not journaled, not told, not
@@ -225,28 +208,27 @@ class SearchDriver:
             if tid == trial_id:
                 del self.inflight[k]
 
-    def _record(self, trial_id: str, outcome: dict) -> None:
+    def _record(self, trial_id: str, outcome: TrialOutcome) -> None:
+        """A trial ended (ok, failed, stopped or rejected): journal first, then strategy and budget."""
         p, started = self.running.pop(trial_id)
         self._forget_inflight(trial_id)
-        if outcome.get("genotype"):  # one-shot runners (ENAS) report the architecture they derived
+        if outcome.genotype:  # a runner that derives its architecture (one-shot) reports which it was
             from ..spaces import genotype_from_obj
 
-            p.genotype = genotype_from_obj(outcome["genotype"])
-        wall = float(outcome.get("wall_seconds") or (time.time() - started))
-        metrics = dict(outcome.get("metrics") or {})
-        status = outcome.get("status", "failed")
+            p.genotype = genotype_from_obj(outcome.genotype)
+        outcome.wall_seconds = float(outcome.wall_seconds or (time.time() - started))
+        outcome.cpus, outcome.gpus = self.cpus, self.gpus  # what the trial held, as the budget counts it
+        wall, metrics, status = outcome.wall_seconds, dict(outcome.metrics), outcome.status.value
         meta = {**p.meta, "cpus": self.cpus, "gpus": self.gpus}
-        device_seconds = wall * (self.gpus if self.gpus > 0 else self.cpus)
         self.run.append({
             "event": "trial", "id": trial_id, "genotype": p.genotype.to_dict(), "hash": p.genotype.hash,
-            "status": status, "reason": outcome.get("reason"), "metrics": metrics,
-            "device_seconds": device_seconds, "wall_seconds": wall, "worker": outcome.get("worker"),
-            "weights": outcome.get("weights"), "fidelity": p.fidelity, "meta": meta,
+            "status": status, "reason": outcome.reason, "metrics": metrics,
+            "device_seconds": outcome.device_seconds, "wall_seconds": wall, "worker": outcome.worker or None,
+            "weights": outcome.weights, "fidelity": p.fidelity, "meta": meta,
             "started_at": started, "finished_at": time.time(),
-            "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION,
-                      **(outcome.get("build") or {})},
+            "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION, **outcome.build},
         })
-        result = Result(_told(status), outcome.get("reason"), metrics)
+        result = Result(_told(status), outcome.reason, metrics)
         self.strategy.tell(p, result)
         if status == "ok" and trains_one_candidate(p.meta):
             self.done[self.key(p.genotype, p.fidelity)] = result
@@ -257,18 +239,18 @@ class SearchDriver:
         self.costs.append(wall)
         if status == "ok" and metrics.get("epochs_done") and trains_one_candidate(p.meta):
             self.epoch_costs.append((wall, metrics["epochs_done"]))
-        self._count(trial_id, status, metrics, outcome.get("reason"), wall)
+        self._count(trial_id, status, metrics, outcome.reason, wall)
         self.stats.running = len(self.running)
         self.run.update_meta(spent=self.spent.to_dict(), wall_seconds_total=self.wall_elapsed())
         self._notify("finish")
 
     def _count(self, trial_id, status, metrics, reason, wall, replay=False):
         st = self.stats
-        if status == "ok":
+        value = metrics.get(self.objective.name)
+        if status == Status.OK:
             st.finished += 1
-            acc = metrics.get("val_acc")
-            if acc is not None and math.isfinite(acc) and (st.best_val_acc is None or acc > st.best_val_acc):
-                st.best_val_acc, st.best_id = acc, trial_id
+            if self.objective.better(value, st.best_value):
+                st.best_value, st.best_id = value, trial_id
         elif status == "stopped":
             st.stopped += 1
         elif status == "rejected":
@@ -276,14 +258,7 @@ class SearchDriver:
         else:
             st.failed += 1
         st.rejected_in_a_row = st.rejected_in_a_row + 1 if status == "rejected" else 0
-        st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), reason)])[-5:]
-
-    def _notify(self, event: str):
-        """Tell each listener `fn(driver)`; `driver.last_event` says what happened (launch, finish,
-        abandon), so a display can wait for the launch that refills a finished trial's slot."""
-        self.last_event = event
-        for fn in self.listeners:
-            fn(self)
+        st.recent = (st.recent + [(trial_id, status, value, reason)])[-5:]
 
     def final_reserve(self) -> float:
         """Single-slot wall seconds the final phase is expected to need (0 without one, or with its own
@@ -294,7 +269,7 @@ class SearchDriver:
         per_epoch = [w / max(1, int(e)) for w, e in self.epoch_costs]
         if not per_epoch:
             return 0.0
-        from ..final.plan import final_epochs
+        from ..config_sections import final_epochs
 
         n = (f.top + len(self.cfg.baselines or [])) * f.seeds
         return sum(per_epoch) / len(per_epoch) * final_epochs(f, vars(self.cfg)) * n
@@ -333,21 +308,3 @@ def _told(status: str) -> str:
 
 def _limits_text(limits: dict) -> str:
     return ", ".join(f"{k} <= {v:g}" for k, v in limits.items()) or "none"
-
-
-def make_strategy(cfg: SearchConfig, space, run_path=None, max_trials: int | None = None, wrap=None):
-    """The search's strategy (pre-screened when the config says so). With `run_path` None a storage
-    strategy keeps its study in memory: how `nasx search` checks the options before it creates a
-    run directory, so a bad option is one line and leaves nothing behind."""
-    kw = dict(cfg.strategy_options)
-    cls = strategy_class(cfg.strategy)
-    if getattr(cls, "uses_storage", False) and run_path is not None:
-        kw.setdefault("storage", f"sqlite:///{run_path / 'optuna.db'}")
-    if max_trials is not None:
-        kw.setdefault("max_trials", max_trials)
-    seeds = [space.seed_genotype(name) for name in cfg.seed_arch]
-    net_space = space.with_network(**dict(cfg.network or {}))  # same genotypes; the network trained
-    s = create_strategy(cfg.strategy, net_space, seed=cfg.seed, objectives=cfg.objectives, seeds=seeds, **kw)
-    if wrap is not None:
-        return wrap(s)
-    return with_prescreen(s, cfg.prescreen, network=cfg.network, data=cfg.data, seed=cfg.seed)

@@ -14,11 +14,11 @@ import importlib
 from abc import ABC, abstractmethod
 
 from ..errors import ConfigError
+from ..registry import Registry
 
-EXECUTORS: dict[str, str] = {  # name -> "module:class", imported only when chosen (ray is heavy)
-    "inprocess": "nasx.execute.inprocess:InProcessExecutor",
-    "ray": "nasx.execute.ray_tune:RayExecutor",
-}
+EXECUTORS: Registry[str] = Registry("executor")  # name -> "module:class", imported only when chosen (ray is heavy)
+EXECUTORS.add("inprocess", "nasx.execute.inprocess:InProcessExecutor", origin=__name__)
+EXECUTORS.add("ray", "nasx.execute.ray_tune:RayExecutor", origin=__name__)
 
 
 class Executor(ABC):
@@ -58,7 +58,7 @@ class Executor(ABC):
 
 
 def executor_names() -> list[str]:
-    return sorted(EXECUTORS)
+    return EXECUTORS.names()
 
 
 def create_executor(name: str, cfg) -> Executor:

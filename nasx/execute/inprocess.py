@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..evaluate.outcome import TrialOutcome
 from .driver import FINISHED, SearchDriver
 from .executors import Executor
 from .trial import run_trial
@@ -17,7 +18,7 @@ def run_inprocess(driver: SearchDriver, run=run_trial) -> None:
         try:
             outcome = run(spec)
         except Exception as exc:  # noqa: BLE001 - an infrastructure error fails this trial only
-            outcome = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}", "metrics": {}}
+            outcome = TrialOutcome.failed(f"{type(exc).__name__}: {exc}")
         driver.record(spec.trial_id, outcome)
 
 

@@ -19,8 +19,8 @@ def trial_line(driver) -> tuple[str, str]:
     done = st.finished + st.failed + st.stopped
     spent, limit, unit = driver.spent_primary()
     tid, status, acc, reason = st.recent[-1] if st.recent else ("-", "-", None, None)
-    detail = f"val_acc={acc:.4f}" if acc is not None else (reason or "")
-    best = f"{st.best_val_acc:.4f}" if st.best_val_acc is not None else "-"
+    detail = f"{st.objective}={acc:.4f}" if isinstance(acc, (int, float)) else (reason or "")
+    best = f"{st.best_value:.4f}" if st.best_value is not None else "-"
     lim = f"/{limit:.3g}" if limit else ""
     return (f"[{time.strftime('%H:%M:%S')}] {tid} {status} {detail[:100]} | budget {spent:.3g}{lim} {unit} | ",
             f" done {done} failed {st.failed} | best {best}")

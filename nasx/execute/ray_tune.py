@@ -17,6 +17,7 @@ from ray.tune.search import Searcher
 
 from ..errors import ConfigError
 from ..evaluate import TrialSpec
+from ..evaluate.outcome import Status, TrialOutcome
 from .driver import FINISHED, SearchDriver
 from .executors import Executor
 from .trial import run_trial
@@ -24,26 +25,33 @@ from .trial import run_trial
 DASHBOARD_PORT = 8265
 
 
+def _numbers(metrics: dict) -> dict:
+    """The finite numbers of an epoch's metrics (what Tune and ASHA can read)."""
+    return {k: float(v) for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+
+
 def _trainable(config):
     """The Ray Tune function trainable: one report per epoch, the last one carrying the outcome.
 
     The last epoch is not reported on its own: its metrics go out with the outcome, so a
     scheduler's max_t (= epochs) never cuts a finished trial off before its outcome arrives.
+    `objective` names the metric ASHA compares (the task kind's, e.g. val_acc).
     """
     from ray import tune
 
     spec = TrialSpec.from_dict(config["spec"])
+    objective = config.get("objective", "val_acc")
 
     def report(epoch, metrics):
         if epoch < spec.epochs:
-            tune.report({"epoch": epoch, "val_acc": metrics["val_acc"], "val_loss": metrics["val_loss"],
-                         "train_loss": metrics["train_loss"]})
+            tune.report({**_numbers(metrics), "epoch": epoch})
 
     out = run_trial(spec, report)
-    epoch = out["metrics"].get("epochs_done") or 0
-    val = out["metrics"].get("val_acc")
-    tune.report({"epoch": epoch, "val_acc": val if val is not None else float("nan"),
-                 "nasx_final": True, "nasx_outcome": json.dumps(out, default=str)})
+    val = out.metrics.get(objective)
+    tune.report({"epoch": out.metrics.get("epochs_done") or 0,
+                 objective: val if isinstance(val, (int, float)) else float("nan"),
+                 "nasx_final": True, "nasx_outcome": json.dumps(out.to_dict(), default=str)})
 
 
 def start_ray(address: str | None, dashboard: bool, num_cpus=None, num_gpus=None, quiet=True) -> str | None:
@@ -82,7 +90,7 @@ class RayMetrics:
         self.finished = Counter("nasx_trials_finished", "trials finished", tag_keys=("run",))
         self.failed = Counter("nasx_trials_failed", "trials failed", tag_keys=("run",))
         self.spent = Gauge("nasx_budget_spent_device_seconds", "device-seconds spent", tag_keys=("run",))
-        self.best = Gauge("nasx_best_val_acc", "best validation accuracy", tag_keys=("run",))
+        self.best = Gauge("nasx_best_objective", "best value of the search's objective", tag_keys=("run",))
         for m in (self.finished, self.failed, self.spent, self.best):
             m.set_default_tags(tags)
         self.ok, self._seen = True, (0, 0)
@@ -98,8 +106,8 @@ class RayMetrics:
             self.failed.inc(fail - self._seen[1])
         self._seen = (fin, fail)
         self.spent.set(driver.spent.gpu_seconds if driver.gpus > 0 else driver.spent.cpu_seconds)
-        if st.best_val_acc is not None:
-            self.best.set(st.best_val_acc)
+        if st.best_value is not None:
+            self.best.set(st.best_value)
 
 
 class StrategySearcher(Searcher):
@@ -131,7 +139,7 @@ class StrategySearcher(Searcher):
         if spec is None:
             return None
         self.trial_map[trial_id] = spec.trial_id
-        return {"spec": spec.to_dict()}
+        return {"spec": spec.to_dict(), "objective": self.driver.objective.name}
 
     def on_trial_complete(self, trial_id, result=None, error=False):
         pid = self.trial_map.pop(trial_id, None)
@@ -139,19 +147,18 @@ class StrategySearcher(Searcher):
             return
         driver = self.driver
         if result and result.get("nasx_final"):
-            outcome = json.loads(result["nasx_outcome"])
+            outcome = TrialOutcome.from_dict(json.loads(result["nasx_outcome"]))
         elif error and driver.stop_requested:  # its worker got the Ctrl-C too: not a result
             driver.abandon(pid)
             return
         elif error:
-            outcome = {"status": "failed", "reason": "worker error after retries (see the trial's "
-                                                     "log in the Ray dashboard)", "metrics": {}}
+            outcome = TrialOutcome.failed("worker error after retries (see the trial's log in the Ray dashboard)")
         else:  # stopped by the scheduler (ASHA) after an epoch report
-            val = (result or {}).get("val_acc")
-            outcome = {"status": "stopped", "reason": f"stopped early by ASHA after epoch "
-                                                      f"{(result or {}).get('epoch')}",
-                       "metrics": {"val_acc": val if val is not None and math.isfinite(val) else None,
-                                   "epochs_done": (result or {}).get("epoch")}}
+            name = driver.objective.name
+            val = (result or {}).get(name)
+            outcome = TrialOutcome(Status.STOPPED, f"stopped early by ASHA after epoch {(result or {}).get('epoch')}",
+                                   {name: val if val is not None and math.isfinite(val) else None,
+                                    "epochs_done": (result or {}).get("epoch")})
         driver.record(pid, outcome)
 
     def save(self, checkpoint_path):
@@ -213,7 +220,8 @@ def run_on_ray(driver: SearchDriver, cfg, round_no: int) -> None:
     resources = {"cpu": driver.cpus, "gpu": driver.gpus}
     # Rungs count per-epoch reports (training_iteration == epoch); the last epoch's report is the
     # outcome itself, so rungs sit strictly below the full training length.
-    scheduler = (ASHAScheduler(metric="val_acc", mode="max", time_attr="training_iteration",
+    objective = driver.objective  # the task kind's metric and its direction
+    scheduler = (ASHAScheduler(metric=objective.name, mode=objective.direction, time_attr="training_iteration",
                                max_t=cfg.epochs, grace_period=cfg.asha_grace, reduction_factor=3)
                  if cfg.asha else FIFOScheduler())
     storage = driver.run.path / "ray"

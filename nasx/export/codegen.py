@@ -11,36 +11,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from ..errors import NasxError
 from ..genotype import Genotype
+from ..registry import Registry
+from .generated import Generated
 from .ops import emit_op
-from .safety import MAX_CHANNELS, bounded_int, identifier, op_name, safe_text
-
-
-@dataclass
-class Generated:
-    """Source of a network: class name, its code, the vendored definitions it needs, build()'s call."""
-
-    class_name: str
-    code: str
-    needs: list[tuple[str, str]] = field(default_factory=list)
-    build_args: str = "num_classes: int = NUM_CLASSES, in_channels: int = IN_CHANNELS"
-    build_call: str = "num_classes, in_channels"
-    extra_imports: list[str] = field(default_factory=list)
-
+from .safety import MAX_CHANNELS, bounded_int, identifier, literal, op_name, safe_text
 
 SpaceEmitter = Callable[[object, Genotype], Generated]
-SPACE_EMITTERS: dict[str, SpaceEmitter] = {}
+SPACE_EMITTERS: Registry[SpaceEmitter] = Registry("space emitter")
 
 
 def register_space_emitter(kind: str):
-    def deco(fn: SpaceEmitter) -> SpaceEmitter:
-        SPACE_EMITTERS[kind] = fn
-        return fn
-    return deco
+    """Register the emitter of a space kind's source (a taken kind is a DuplicateName)."""
+    return SPACE_EMITTERS.register(kind)
 
 
 def generate(space, genotype: Genotype) -> Generated:
@@ -101,7 +87,6 @@ def emit_cells(space, genotype: Genotype) -> Generated:
     import json
 
     from ..spaces.cell_network import SKELETONS
-    from .zoo import literal
 
     s = space.settings.as_dict()
     for key, high in (("channels", MAX_CHANNELS), ("stages", 6), ("cells_per_stage", 64), ("cells", 1000),

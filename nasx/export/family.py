@@ -13,8 +13,10 @@ import json
 import torch
 
 from ..genotype import Genotype
-from .codegen import Generated, class_name, register_space_emitter
-from .zoo import _root_type, literal
+from .codegen import class_name, register_space_emitter
+from .generated import Generated
+from .safety import literal
+from .zoo import _root_type
 
 _BUILDERS = {
     "resnet": ("nasx.spaces.resnet_family", "resnet_network"),

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import NasxError
+from ..registry import Registry
 from .check import TOLERANCE, example_input, reference
 
 ONNX_OPSET = 18
@@ -42,12 +43,13 @@ class Format:
     tolerance: float = TOLERANCE
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: Registry[Format] = Registry("export format")
 
 
 def register_format(name: str, filename: str, tolerance: float = TOLERANCE):
+    """Decorator: the writer of format `name` (a taken name is a DuplicateName naming both modules)."""
     def deco(fn):
-        FORMATS[name] = Format(filename, fn, tolerance)
+        FORMATS.add(name, Format(filename, fn, tolerance), origin=getattr(fn, "__module__", None))
         return fn
     return deco
 
@@ -141,9 +143,7 @@ class FormatReport:
 
 def write_format(name: str, model: nn.Module, input_size, folder: Path) -> FormatReport:
     """Write format `name` into `folder`, checked against the engine at every batch of CHECK_BATCHES."""
-    if name not in FORMATS:
-        raise NasxError(f"unknown export format {name!r}; known: {', '.join(FORMATS)}")
-    fmt = FORMATS[name]
+    fmt = FORMATS.get_or_error(name)
     model.eval()
     x = example_input(input_size, CHECK_BATCHES[0])
     try:

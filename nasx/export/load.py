@@ -14,7 +14,7 @@ from pathlib import Path
 from torch import nn
 
 from ..errors import NasxError
-from .sources import load_into, load_state
+from ..weights import load_into, load_state
 
 _counter = itertools.count()
 

@@ -4,7 +4,8 @@ with the layers as a literal and a `make_op` that spells out each op the chain u
 from __future__ import annotations
 
 from ..genotype import Genotype
-from .codegen import _OPS_TABLE, Generated, _channels, _needs, _op_table, class_name, register_space_emitter
+from .codegen import _OPS_TABLE, _channels, _needs, _op_table, class_name, register_space_emitter
+from .generated import Generated
 from .safety import bounded_int, op_name
 
 

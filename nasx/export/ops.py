@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import GenotypeError
+from ..registry import Registry
 from .safety import bounded_int, op_name
 
 OPS_MODULE = "nasx.ops"
@@ -27,13 +28,13 @@ class OpCode:
 
 
 OpEmitter = Callable[[int], OpCode]  # stride -> code, for an op mapping c channels to c channels
-OP_EMITTERS: dict[str, OpEmitter] = {}
+OP_EMITTERS: Registry[OpEmitter] = Registry("op emitter")
 
 
 def register_op_emitter(name: str):
+    """Decorator: the emitter of op `name` (a taken name is a DuplicateName naming both modules)."""
     def deco(fn: OpEmitter) -> OpEmitter:
-        OP_EMITTERS[op_name(name)] = fn
-        return fn
+        return OP_EMITTERS.add(op_name(name), fn)
     return deco
 
 

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 
 from ..errors import NasxError
-from .codegen import Generated
+from .generated import Generated
 from .safety import audit, check_input_size, check_num_classes, safe_text
 from .vendor import Vendor
 

@@ -24,6 +24,7 @@ MAX_CHANNELS = 4096
 MAX_INPUT_SIDE = 4096
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "open", "globals", "locals", "vars",
                    "breakpoint", "input", "__builtins__"}
+LITERAL_TYPES = (str, int, float, bool, type(None))
 FORBIDDEN_ATTRS = {"__import__", "__builtins__", "__globals__", "__code__", "__subclasses__", "__bases__",
                    "__mro__", "__getattribute__", "__reduce__", "__reduce_ex__", "__loader__", "__spec__"}
 
@@ -52,6 +53,20 @@ def safe_text(text: str, limit: int = 400) -> str:
     while '""' in s:
         s = s.replace('""', '"?')
     return s
+
+
+def literal(value) -> str:
+    """repr() of a value (a builder keyword, a genotype's JSON text), accepted only when it is a
+    plain literal (strings, numbers, booleans, None, tuples / lists of them) that reads back equal."""
+    def plain(v) -> bool:
+        if isinstance(v, (tuple, list)):
+            return all(plain(x) for x in v)
+        return isinstance(v, LITERAL_TYPES)
+
+    text = repr(value)
+    if not plain(value) or ast.literal_eval(text) != value:
+        raise NasxError(f"cannot export: value {value!r} is not a plain literal")
+    return text
 
 
 def check_num_classes(n) -> int:

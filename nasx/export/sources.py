@@ -8,22 +8,19 @@ its tensors when not given, so `nasx export --genotype g.json --weights w.pt` ne
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from ..errors import NasxError
 from ..genotype import Genotype
 from ..measure import count_macs, count_params
 from ..spaces import genotype_from_obj, read_genotype
+from ..training.folder import GENOTYPE, finished_weights, record_beside, recorded_input_size
+from ..weights import DEFAULT_INPUT_SIZE, DEFAULT_NUM_CLASSES, infer_shape, load_into, load_state
 from .codegen import Generated, generate
 from .safety import check_input_size, check_num_classes
-
-DEFAULT_INPUT_SIZE = (3, 32, 32)
-DEFAULT_NUM_CLASSES = 10
 
 
 @dataclass
@@ -50,73 +47,14 @@ class Exportable:
             self.macs = None
 
 
-def load_state(path: str | Path) -> dict:
-    """A state_dict from `path`, loaded safely (weights_only=True), or a one-line NasxError."""
-    p = Path(path)
-    if not p.is_file():
-        raise NasxError(f"weights file {p} does not exist")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - pickle / zip errors of all kinds
-        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise NasxError(f"weights file {p} cannot be loaded with weights_only=True: {msg[:200]}") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise NasxError(f"weights file {p} is not a state_dict (a mapping of names to tensors)")
-    return state
-
-
-def load_into(model: nn.Module, state: dict, where: str) -> None:
-    """load_state_dict(strict=True) with a one-line explanation of a mismatch."""
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [k for k in own if k in state and own[k].shape != state[k].shape]
-    if missing or unexpected or shapes:
-        parts = []
-        for what, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", shapes)):
-            if keys:
-                parts.append(f"{len(keys)} {what} (e.g. {keys[0]})")
-        raise NasxError(f"{where} does not match the network: {', '.join(parts)}")
-    model.load_state_dict(state, strict=True)
-
-
-def infer_shape(build, state: dict) -> tuple[int, int]:
-    """(num_classes, in_channels) of a network whose weights are `state`: the last Linear's rows and
-    the first Conv2d's input channels, found on a meta-device build of the same architecture."""
-    with torch.device("meta"):
-        probe = build(DEFAULT_NUM_CLASSES, DEFAULT_INPUT_SIZE)
-    convs = [(n, m) for n, m in probe.named_modules() if isinstance(m, nn.Conv2d)]
-    linears = [n for n, m in probe.named_modules() if isinstance(m, nn.Linear)]
-    num_classes, in_channels = DEFAULT_NUM_CLASSES, DEFAULT_INPUT_SIZE[0]
-    if linears and f"{linears[-1]}.weight" in state:
-        num_classes = int(state[f"{linears[-1]}.weight"].shape[0])
-    if convs and f"{convs[0][0]}.weight" in state:
-        in_channels = int(state[f"{convs[0][0]}.weight"].shape[1]) * convs[0][1].groups
-    return check_num_classes(num_classes), in_channels
-
-
-def _sibling(weights: Path | None) -> dict:
-    """What `nasx train` recorded next to its weights.pt (metrics, input size), if anything."""
-    try:
-        meta = json.loads((weights.parent / "metrics.json").read_text())
-        return meta if isinstance(meta, dict) else {}
-    except (AttributeError, OSError, ValueError):
-        return {}
-
-
-def _sibling_input_size(weights: Path) -> tuple | None:
-    size = _sibling(weights).get("input_size")
-    try:
-        return tuple(int(v) for v in size) if isinstance(size, list) and len(size) == 3 else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _resolve_shape(build, state, num_classes, input_size, weights_path=None):
-    """Explicit options win; then the weights' own shapes; then the defaults."""
+    """Explicit options win; then the weights' own shapes (the input size `nasx train` recorded
+    beside them); then the defaults."""
     if state is not None:
         n, c = infer_shape(build, state)
-        size = input_size or (weights_path and _sibling_input_size(weights_path)) or (c, *DEFAULT_INPUT_SIZE[1:])
+        check_num_classes(n)
+        recorded = recorded_input_size(weights_path) if weights_path else None
+        size = input_size or recorded or (c, *DEFAULT_INPUT_SIZE[1:])
         if input_size is None:
             size = (c, *size[1:])
         return num_classes or n, check_input_size(size)
@@ -147,24 +85,31 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
 
     g = read_genotype(path, space)
     sp = get_space(space) if space else get_space(g.space)
-    trained = _sibling(Path(weights)) if weights else {}
+    trained = record_beside(weights) if weights else {}
     if trained.get("hash") == g.hash:  # `nasx train` output: rebuild it as it was trained (ops version)
         from ..runs import as_trained
 
         g = genotype_from_obj({"space": g.space, **as_trained(g.data, trained.get("build") or {})})
     if network is None and weights:
-        recorded = (_sibling(Path(weights)).get("build") or {}).get("network")
+        recorded = (trained.get("build") or {}).get("network")
         network = recorded if isinstance(recorded, dict) else None
     if network:
         sp = sp.with_network(**network)
     state = load_state(weights) if weights else None
     info = {"kind": "genotype", "genotype_file": str(path), "weights": str(weights) if weights else None,
             "build": {"space": sp.name, "network": dict(network or {})}}
-    metrics = _sibling(Path(weights)).get("metrics") if weights else None
+    metrics = trained.get("metrics")
     return _genotype_exportable(sp, g, state, num_classes, input_size,
                                 f"{sp.name} architecture {g.hash[:8]}", f"genotype file {Path(path).name}", info,
                                 metrics=metrics if isinstance(metrics, dict) else None,
                                 weights_path=Path(weights) if weights else None)
+
+
+def from_training(folder: str | Path, num_classes: int | None = None, input_size=None) -> Exportable:
+    """A finished `nasx train` folder (nasx.training.folder): its genotype with its weights, rebuilt
+    with the network settings and ops version it was trained with."""
+    weights = finished_weights(folder)
+    return from_genotype(Path(folder) / GENOTYPE, num_classes=num_classes, input_size=input_size, weights=weights)
 
 
 def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = None,

@@ -9,15 +9,13 @@ a DIR either is a complete, checked export or does not exist.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from ..errors import NasxError
+from ..atomic import make_parents, prepare_target, remove_empty, replace_dir, staging_dir
 from .check import round_trip
 from .formats import write_format
 from .render import ModelInfo, render
@@ -35,13 +33,6 @@ class Report:
     format_inputs: dict = field(default_factory=dict)  # format -> the input shapes its file accepts
 
 
-def prepare_target(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise NasxError(f"out {out} exists and is not a folder", keys=("out",))
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise NasxError(f"out {out} already exists and is not empty (use force to replace it)", keys=("out", "force"))
-
-
 def _metrics(ex: Exportable) -> dict:
     return {"metrics": ex.metrics, "params": ex.params, "macs": ex.macs, "input_size": list(ex.input_size),
             "num_classes": ex.num_classes, "class_name": ex.generated.class_name, "source": ex.source_info,
@@ -56,7 +47,7 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
                      ex.weights is not None)
     text = render(ex.generated, info)  # refusals happen here, before anything touches the disk
     created = make_parents(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = staging_dir(out)
     ok = False
     try:
         report = Report(out, ex.generated.class_name, [], ex.weights is not None)
@@ -80,7 +71,7 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
             m["formats"] = report.format_inputs
             (tmp / "metrics.json").write_text(json.dumps(m, indent=1, default=str) + "\n")
         report.files = sorted(p.name for p in tmp.iterdir())
-        move_into_place(tmp, out)
+        replace_dir(tmp, out)
         ok = True
         return report
     finally:
@@ -88,37 +79,3 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
             shutil.rmtree(tmp, ignore_errors=True)
         if not ok:
             remove_empty(created)
-
-
-def make_parents(out: Path) -> list[Path]:
-    """mkdir -p out's parent; returns the folders it created (deepest first) for `remove_empty`."""
-    created = []
-    p = out.absolute().parent
-    while not p.exists():
-        created.append(p)
-        p = p.parent
-    out.absolute().parent.mkdir(parents=True, exist_ok=True)
-    return created
-
-
-def remove_empty(folders: list[Path]) -> None:
-    for f in folders:
-        try:
-            f.rmdir()
-        except OSError:
-            break
-
-
-def move_into_place(tmp: Path, out: Path) -> None:
-    os.chmod(tmp, 0o755)
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        try:
-            os.replace(tmp, out)
-        except OSError:
-            os.replace(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)

@@ -8,16 +8,13 @@ calls the builder and adopts the built layers (same attribute names, so the same
 
 from __future__ import annotations
 
-import ast
 import re
 
 from torch import nn
 
 from ..errors import NasxError
-from .codegen import Generated
-from .safety import identifier
-
-_LITERAL_TYPES = (str, int, float, bool, type(None))
+from .generated import Generated
+from .safety import identifier, literal
 
 
 def model_class_name(name: str) -> str:
@@ -30,19 +27,6 @@ def model_class_name(name: str) -> str:
     if not out or out[0].isdigit():
         out = "Model" + out
     return identifier(out, "class name")
-
-
-def literal(value) -> str:
-    """repr() of builder keyword values, accepted only when it is a plain literal that reads back."""
-    def plain(v) -> bool:
-        if isinstance(v, (tuple, list)):
-            return all(plain(x) for x in v)
-        return isinstance(v, _LITERAL_TYPES)
-
-    text = repr(value)
-    if not plain(value) or ast.literal_eval(text) != value:
-        raise NasxError(f"cannot export: builder argument {value!r} is not a plain literal")
-    return text
 
 
 def _root_type(model: nn.Module) -> tuple[str, tuple[str, str] | None]:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import time
 
-from ..budget import Budget, Spend, allows, trial_device_seconds
+from ..budget import Budget, Spend, allows
 from ..evaluate import TrialSpec
-from ..execute.driver import FINISHED, Stats, measure_settings
-from ..execute.runners import TRAIN
+from ..evaluate.outcome import Status, TrialOutcome
+from ..execute.driver import Stats, measure_settings
+from ..execute.protocol import FINISHED, DriverBase
 from ..ops import OPS_VERSION
 from .plan import FINAL_EVENT, FinalEntry, final_records
 
 
-class FinalDriver:
+class FinalDriver(DriverBase):
     def __init__(self, cfg, run, entries: list[FinalEntry], gpus: float, listeners=(), budget: str | None = None):
         self.cfg, self.run = cfg, run
         self.cpus, self.gpus = float(cfg.cpus_per_trial), float(gpus)
@@ -33,18 +34,14 @@ class FinalDriver:
         self.pending = [e.id for e in entries if e.id not in done]
         self.skipped = len(entries) - len(self.pending)
         self.running: dict[str, float] = {}
-        self.stats = Stats()
+        self.kind = cfg.task_kind_obj()
+        self.objective = self.kind.metric(cfg.objectives[0])  # what ASHA and the displays read
+        self.stats = Stats(objective=self.objective.name)
         self.spent = Spend()
         self.costs: list[float] = []
-        self.stop_requested = self.aborting = self._recording = False
-        self.last_event = ""
         self.t_start = time.time()
 
     # ---- the executor-facing protocol
-    def request_stop(self, why: str = "interrupted") -> None:
-        self.stop_requested = True
-        self.stats.stop_reason = why
-
     def wall_elapsed(self) -> float:
         return time.time() - self.t_start
 
@@ -65,46 +62,37 @@ class FinalDriver:
         self.stats.running = len(self.running)
         self._notify("launch")
         task = {**self.task, "epochs": e.epochs, "seed": e.seed}
-        return TrialSpec.build(trial_id=e.id, runner=TRAIN, genotype=e.genotype or {"zoo": e.name}, task=task,
+        return TrialSpec.build(trial_id=e.id, runner=self.kind.runner, genotype=e.genotype or {"zoo": e.name}, task=task,
                                meta=e.meta(), network=dict(self.cfg.network or {}) if e.kind == "found" else {},
                                run_dir=str(self.run.path), keep_weights=True, cpus=self.cpus, gpus=self.gpus,
                                measure=self.measure)
 
-    def record(self, trial_id: str, outcome: dict) -> None:
-        self._recording = True
-        try:
-            self._record(trial_id, outcome)
-        finally:
-            self._recording = False
-        if self.aborting:
-            raise KeyboardInterrupt
-
-    def _record(self, trial_id: str, outcome: dict) -> None:
+    def _record(self, trial_id: str, outcome: TrialOutcome) -> None:
         started = self.running.pop(trial_id)
         e = self.entries[trial_id]
-        wall = float(outcome.get("wall_seconds") or (time.time() - started))
-        status = outcome.get("status", "failed")
-        metrics = dict(outcome.get("metrics") or {})
+        outcome.wall_seconds = wall = float(outcome.wall_seconds or (time.time() - started))
+        outcome.cpus, outcome.gpus = self.cpus, self.gpus
+        status, metrics = outcome.status.value, dict(outcome.metrics)
         self.run.append({
             "event": FINAL_EVENT, "id": trial_id, **e.meta()["final"], "genotype": e.genotype,
-            "status": status, "reason": outcome.get("reason"), "metrics": metrics,
-            "device_seconds": trial_device_seconds(wall, self.cpus, self.gpus), "wall_seconds": wall,
-            "worker": outcome.get("worker"), "weights": outcome.get("weights"),
+            "status": status, "reason": outcome.reason, "metrics": metrics,
+            "device_seconds": outcome.device_seconds, "wall_seconds": wall,
+            "worker": outcome.worker or None, "weights": outcome.weights,
             "meta": {**e.meta(), "cpus": self.cpus, "gpus": self.gpus}, "started_at": started,
             "finished_at": time.time(),
             "build": {"network": dict(self.cfg.network or {}) if e.kind == "found" else {},
-                      "ops_version": OPS_VERSION, **(outcome.get("build") or {})},
+                      "ops_version": OPS_VERSION, **outcome.build},
         })
         self.spent.add_trial(wall, self.cpus, self.gpus)
         self.costs.append(wall)
         st = self.stats
-        if status == "ok":
+        if status == Status.OK:
             st.finished += 1
-        elif status == "stopped":
+        elif status == Status.STOPPED:
             st.stopped += 1
         else:
             st.failed += 1
-        st.recent = (st.recent + [(trial_id, status, metrics.get("val_acc"), outcome.get("reason"))])[-5:]
+        st.recent = (st.recent + [(trial_id, status, metrics.get(self.objective.name), outcome.reason)])[-5:]
         st.running = len(self.running)
         self._notify("finish")
 
@@ -114,11 +102,6 @@ class FinalDriver:
             self.pending.insert(0, trial_id)
             self.stats.running = len(self.running)
             self._notify("abandon")
-
-    def _notify(self, event: str) -> None:
-        self.last_event = event
-        for fn in self.listeners:
-            fn(self)
 
     def spent_primary(self):
         total = len(self.entries) - self.skipped

@@ -6,14 +6,13 @@ and by `nasx finalize RUN` on an existing run (to run, continue or extend one)."
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 
+from ..atomic import write_json
+from ..config_sections import FinalSettings
 from ..errors import Interrupted, NasxError
 from ..execute.interrupt import StopSignals
 from .driver import FinalDriver
 from .plan import plan_final
-from .settings import FinalSettings
 from .verdict import final_summary
 
 
@@ -58,9 +57,7 @@ def run_final_phase(cfg, run, executor, observer, settings: FinalSettings | None
         raise Interrupted(f"final phase interrupted ({driver.stats.finished} trainings finished and journaled)",
                           run_dir=str(run.path), command=command)
     summary = final_summary(run)
-    tmp = run.path / "final.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    os.replace(tmp, run.path / "final.json")
+    write_json(run.path / "final.json", summary)  # atomically: temporary file, fsync, rename
     left = "" if not driver.pending else f"; {len(driver.pending)} not trained ({driver.stats.stop_reason})"
     run.update_meta(final_status="done" if not driver.pending else "partial",
                     final_device_seconds=summary["device_seconds"], final_reserved_seconds=meta.get("final_reserve"))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..execute.runners import trains_one_candidate
+from ..config_sections import FinalSettings, final_epochs
+from ..evaluate.runners import trains_one_candidate
 from ..runs import RunDir
-from .settings import FinalSettings
 
 FINAL_EVENT = "final"
 
@@ -34,8 +34,9 @@ class FinalEntry:
         return m
 
 
-def search_ranking(run: RunDir, objective: str = "val_acc") -> list:
-    """Finished search trials that trained one architecture each, best first, one per genotype."""
+def search_ranking(run: RunDir, objective: str | None = None) -> list:
+    """Finished search trials that trained one architecture each, best first (by `objective`, default
+    the run's), one per genotype."""
     seen, out = set(), []
     for t in run.leaderboard(objective):
         if not trains_one_candidate(t.meta) or t.genotype.hash in seen:
@@ -45,22 +46,18 @@ def search_ranking(run: RunDir, objective: str = "val_acc") -> list:
     return out
 
 
-def final_epochs(settings: FinalSettings, cfg) -> int:
-    """The protocol's epochs: as given, else the baselines' epochs, else the search's."""
-    return int(settings.epochs or cfg.get("baseline_epochs") or cfg.get("epochs") or 1)
-
-
 def plan_final(run: RunDir, settings: FinalSettings, cfg: dict) -> list[FinalEntry]:
     """The trainings of a final phase on `run` (cfg: the run's resolved config as a dict)."""
     epochs = final_epochs(settings, cfg)
     base_seed = int(cfg.get("seed") or 0)
     out: list[FinalEntry] = []
     ranked = search_ranking(run)[: settings.top]
+    quality = run.task_kind().quality_names()
     for i in range(settings.seeds):
         for r, t in enumerate(ranked, start=1):
             out.append(FinalEntry(f"final-e{epochs}-{t.trial_id}-s{i}", "found", t.trial_id, i, base_seed + i, epochs,
                                   t.genotype.to_dict(), r,
-                                  {k: t.metrics.get(k) for k in ("val_acc", "test_acc", "params", "macs")}))
+                                  {k: t.metrics.get(k) for k in (*quality, "params", "macs")}))
         for name in cfg.get("baselines") or []:
             out.append(FinalEntry(f"final-e{epochs}-{name}-s{i}", "baseline", name, i, base_seed + i, epochs))
     return out

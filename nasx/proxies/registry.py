@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..registry import Registry
 
 
 @dataclass(frozen=True)
@@ -23,25 +22,22 @@ class Proxy:
     doc: str = ""
 
 
-_PROXIES: dict[str, Proxy] = {}
+_PROXIES: Registry[Proxy] = Registry("proxy")
 
 
 def register_proxy(name: str, needs_data: bool = True, batch_size: int = 64):
+    """Decorator: the proxy `fn(net, x, y) -> float` as `name` (a taken name is a DuplicateName)."""
     def deco(fn):
-        if name in _PROXIES:
-            raise ValueError(f"proxy {name!r} is already registered")
-        _PROXIES[name] = Proxy(name, fn, needs_data, batch_size, (fn.__doc__ or "").strip().splitlines()[0])
+        doc = ((fn.__doc__ or "").strip().splitlines() or [""])[0]
+        _PROXIES.add(name, Proxy(name, fn, needs_data, batch_size, doc), origin=getattr(fn, "__module__", None))
         return fn
     return deco
 
 
 def proxy_names() -> list[str]:
-    return sorted(_PROXIES)
+    return _PROXIES.names()
 
 
 def get_proxy(name: str) -> Proxy:
-    if name not in _PROXIES:
-        close = difflib.get_close_matches(str(name), _PROXIES, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ConfigError(f"unknown proxy {name!r}{hint}; choose from {', '.join(proxy_names())}")
-    return _PROXIES[name]
+    """The proxy `name`; unknown: a one-line ConfigError listing the known ones."""
+    return _PROXIES.get_or_error(name)

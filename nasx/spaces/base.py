@@ -114,6 +114,7 @@ class SearchSpace(ABC):
     """One declared search space: decisions, validation, canonical form, network building."""
 
     kind: str = ""
+    task_kind: str = "image-classification"  # the nasx.tasks kind its networks are trained as
     settings_cls: type[SpaceSettings] = SpaceSettings
 
     def __init__(self, settings: SpaceSettings):

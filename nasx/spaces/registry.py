@@ -14,16 +14,15 @@ import yaml
 
 from .._data import data_dir
 from ..errors import SpaceError
+from ..registry import Registry
 
-_KINDS: dict[str, type] = {}
+_KINDS: Registry[type] = Registry("space kind")
 
 
 def register_kind(kind: str):
+    """Class decorator: the space kind `kind` (a taken kind is a DuplicateName naming both modules)."""
     def deco(cls):
-        if kind in _KINDS:
-            raise ValueError(f"space kind {kind!r} is already registered")
-        _KINDS[kind] = cls
-        return cls
+        return _KINDS.add(kind, cls)
     return deco
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..spaces import RandomChooser
-from .base import Strategy, objective_values
+from .base import Strategy
 from .pnas import neighbours
 from .registry import register_strategy
 from .surrogates import create_surrogate
@@ -72,9 +72,9 @@ class Bananas(Strategy):
         return True
 
     def _learn(self, proposal, result):
-        vals = objective_values(result, self.objectives)
-        if vals:
-            self.data[proposal.genotype.hash] = (proposal.genotype, vals[0])
+        fit = self.fitness(result)
+        if fit is not None:
+            self.data[proposal.genotype.hash] = (proposal.genotype, fit)
 
     def _taken(self) -> set:
         return {g.hash for g, _ in self.history} | {p.genotype.hash for p in self.pending.values()}

@@ -28,22 +28,24 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..genotype import Genotype
-
-# objective name -> direction; accuracies are maximized, costs minimized
-OBJECTIVES: dict[str, str] = {
-    "val_acc": "maximize", "params": "minimize", "macs": "minimize", "latency_ms_b1": "minimize",
-    "latency_ms_b64": "minimize", "peak_mem_bytes": "minimize",
-    "latency_ms": "minimize",  # on the deployment runtime (nasx.latency), measured before training
-}
+from ..metrics import Metric, metric
 
 
-def check_objectives(objectives) -> list[str]:
+def check_objectives(objectives, kind=None) -> list[str]:
+    """Objective names, each a registered metric (nasx.metrics: its direction). With the run's task
+    kind, the first must be one of that kind's quality metrics (what a search is for: val_acc for
+    an image classifier); the others may be any metric it reports or a shared cost (params, ...)."""
     objs = [o.strip() for o in (objectives.split(",") if isinstance(objectives, str) else objectives)]
-    if not objs or objs[0] != "val_acc":
-        raise ConfigError(f"objectives must start with val_acc, got {','.join(objs) or 'nothing'}")
+    if not objs or not objs[0]:
+        raise ConfigError("objectives: name at least one metric")
+    if kind is not None:
+        for o in objs:
+            kind.metric(o)  # one line naming the kind's plug-in when the kind reports no such metric
+        if objs[0] not in kind.quality_names():
+            raise ConfigError(f"objectives must start with one of task kind {kind.name!r}'s metrics "
+                              f"({', '.join(kind.quality_names())}), got {','.join(objs)}", keys=("objectives",))
     for o in objs:
-        if o not in OBJECTIVES:
-            raise ConfigError(f"unknown objective {o!r}; choose from {', '.join(OBJECTIVES)}")
+        metric(o)
     return objs
 
 
@@ -58,7 +60,8 @@ class Proposal:
 
 
 def objective_values(result, objectives: list[str]) -> list[float] | None:
-    """Objective vector of a finished result, None if it failed or lacks a value."""
+    """Objective vector of a finished result (raw values, each in its metric's direction), None if
+    it failed or lacks a value. Strategies that compare one number use `Strategy.fitness`."""
     if result is None or getattr(result, "status", "failed") != "ok":
         return None
     vals = []
@@ -86,6 +89,7 @@ class Strategy(ABC):
         self.seed = seed
         self.rng = random.Random(seed)
         self.objectives = check_objectives(list(objectives))
+        self.metrics: list[Metric] = [metric(o) for o in self.objectives]  # names with their directions
         self.max_trials = max_trials
         self.options = options
         self._next_id = 0  # proposal ids are "<name>-<n>", n never reused (replayed ids included)
@@ -95,6 +99,12 @@ class Strategy(ABC):
         self.asked = 0
         if options:
             raise ConfigError(f"strategy {self.name}: unknown option(s) {', '.join(sorted(options))}")
+
+    def fitness(self, result) -> float | None:
+        """The first objective with higher = better (its metric's direction applied), None when the
+        result failed or lacks it: what single-objective strategies compare."""
+        vals = objective_values(result, self.objectives)
+        return self.metrics[0].signed(vals[0]) if vals else None
 
     # ---- protocol
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..spaces import RandomChooser
-from .base import Strategy, objective_values
+from .base import Strategy
 from .registry import register_strategy
 
 
@@ -26,8 +26,8 @@ class RegularizedEvolution(Strategy):
         return self.space.mutate(parent, self.rng), {}, {"parent": parent.hash}
 
     def _learn(self, proposal, result):
-        vals = objective_values(result, self.objectives)
-        fitness = vals[0] if vals else float("-inf")  # failed children still age the population
+        fit = self.fitness(result)
+        fitness = fit if fit is not None else float("-inf")  # failed children still age the population
         self.population.append((proposal.genotype, fitness))
         while len(self.population) > self.population_size:
             self.population.popleft()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ..spaces import RandomChooser
-from .base import Strategy, objective_values
+from .base import Strategy
 from .pnas import neighbours
 from .registry import register_strategy
 
@@ -26,9 +26,9 @@ class LocalSearch(Strategy):
         self._hood: tuple[str, list] | None = None  # (hash of the centre, its neighbours)
 
     def _learn(self, proposal, result):
-        vals = objective_values(result, self.objectives)
-        if vals and (self.best is None or vals[0] > self.best[0]):
-            self.best = (vals[0], proposal.genotype)
+        fit = self.fitness(result)
+        if fit is not None and (self.best is None or fit > self.best[0]):
+            self.best = (fit, proposal.genotype)
 
     def _taken(self) -> set:
         return {g.hash for g, _ in self.history} | {p.genotype.hash for p in self.pending.values()}

@@ -14,8 +14,9 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState
 
+from ..metrics import metric
 from ..spaces import Chooser
-from .base import OBJECTIVES, Strategy, objective_values, resume_seed
+from .base import Strategy, objective_values, resume_seed
 from .registry import register_strategy
 
 optuna.logging.set_verbosity(logging.WARNING)
@@ -29,8 +30,10 @@ def infeasible(result, objectives: list[str]) -> tuple[list[float], float] | Non
     excess = [(m[k] - v) / v for k, v in limits.items() if m.get(k) is not None and v]
     if not excess or max(excess) <= 0:
         return None
-    worst = {"maximize": 0.0}
-    vals = [worst.get(OBJECTIVES[o], float(m[o]) if m.get(o) is not None else 1e12) for o in objectives]
+    # a metric to maximise (never measured: the candidate was not trained) gets its worst value; one to
+    # minimise keeps what was measured (params, latency: NSGA-II still sees the trade-off), else a huge one
+    vals = [(0.0 if metric(o).fraction else -1e12) if metric(o).direction == "max"
+            else float(m[o]) if m.get(o) is not None else 1e12 for o in objectives]
     return vals, max(excess)
 
 
@@ -49,7 +52,7 @@ class OptunaStrategy(Strategy):
 
     def __init__(self, space, storage: str | None = None, study_name: str = "nasx", **kw):
         super().__init__(space, **kw)
-        directions = [OBJECTIVES[o] for o in self.objectives]
+        directions = [m.optuna_direction for m in self.metrics]
         self.study = optuna.create_study(storage=storage, study_name=study_name, directions=directions,
                                          sampler=self.make_sampler(), load_if_exists=storage is not None)
         self._trials: dict[str, int] = {}  # proposal id -> Optuna trial number

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..spaces import RandomChooser
-from .base import Strategy, objective_values
+from .base import Strategy
 from .registry import register_strategy
 from .surrogates import create_surrogate, spearman, surrogate_names
 
@@ -114,8 +114,7 @@ class PNAS(Strategy):
 
     def _learn(self, proposal, result):
         g = proposal.genotype
-        vals = objective_values(result, self.objectives)
-        acc = vals[0] if vals else None
+        acc = self.fitness(result)  # higher = better, whatever the metric's direction
         if acc is not None:
             self.data[g.hash] = (g, acc)
         self.seen.add(g.hash)

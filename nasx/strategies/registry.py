@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import difflib
+from ..registry import Registry
 
-from ..errors import ConfigError
-
-_STRATEGIES: dict[str, type] = {}
+_STRATEGIES: Registry[type] = Registry("strategy")
 
 
 def register_strategy(name: str):
+    """Class decorator: register a Strategy subclass under its CLI name (a taken name is a DuplicateName)."""
     def deco(cls):
-        if name in _STRATEGIES:
-            raise ValueError(f"strategy {name!r} is already registered")
+        _STRATEGIES.add(name, cls)
         cls.name = name
-        _STRATEGIES[name] = cls
         return cls
     return deco
 
 
 def strategy_names() -> list[str]:
-    return sorted(_STRATEGIES)
-
-
-def create_strategy(name: str, space, **kwargs):
-    if name not in _STRATEGIES:
-        close = difflib.get_close_matches(name, _STRATEGIES, n=2)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ConfigError(f"unknown strategy {name!r}{hint}; choose from {', '.join(strategy_names())}")
-    return _STRATEGIES[name](space, **kwargs)
+    return _STRATEGIES.names()
 
 
 def strategy_class(name: str) -> type:
-    if name not in _STRATEGIES:
-        create_strategy(name, None)  # raises the one-line error
-    return _STRATEGIES[name]
+    """The registered class; an unknown name is one line listing the strategies (with a close match)."""
+    return _STRATEGIES.get_or_error(name)
+
+
+def create_strategy(name: str, space, **kwargs):
+    return strategy_class(name)(space, **kwargs)

@@ -19,7 +19,6 @@ of (seed, data) and takes a fraction of a second on CPU for hundreds of cells.
 
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 
@@ -28,29 +27,27 @@ import torch
 from scipy.stats import rankdata, spearmanr
 from torch import nn
 
-from ..errors import ConfigError
+from ..registry import Registry
 
-_SURROGATES: dict[str, type] = {}
+_SURROGATES: Registry[type] = Registry("surrogate")
 
 
 def register_surrogate(name: str):
+    """Class decorator: the surrogate `name` (a taken name is a DuplicateName naming both modules)."""
     def deco(cls):
+        _SURROGATES.add(name, cls)
         cls.name = name
-        _SURROGATES[name] = cls
         return cls
     return deco
 
 
 def surrogate_names() -> list[str]:
-    return sorted(_SURROGATES)
+    return _SURROGATES.names()
 
 
 def create_surrogate(name: str, space, seed: int = 0, **options) -> Surrogate:
-    if name not in _SURROGATES:
-        close = difflib.get_close_matches(name, _SURROGATES, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ConfigError(f"unknown surrogate {name!r}{hint}; choose from {', '.join(surrogate_names())}")
-    return _SURROGATES[name](space, seed=seed, **options)
+    """A fresh surrogate `name`; unknown: a one-line ConfigError listing the known ones."""
+    return _SURROGATES.get_or_error(name)(space, seed=seed, **options)
 
 
 def spearman(pred, actual) -> float | None:

@@ -20,6 +20,7 @@ from torch import nn
 
 from ..errors import NasxError
 from ..measure import count_params, parse_input_size
+from ..registry import Registry
 
 Builder = Callable[..., nn.Module]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -49,7 +50,7 @@ class ModelSpec:
                 "recipe": _plain(self.recipe), "variant_note": self.variant_note}
 
 
-_MODELS: dict[str, ModelSpec] = {}
+_MODELS: Registry[ModelSpec] = Registry("model")
 
 
 def _plain(obj):
@@ -65,7 +66,8 @@ def register_model(name: str, *, family: str, year: int, paper: str,
                    top5_err: float | None = None, recipe: Mapping | None = None, variant_note: str = "",
                    num_classes: int = 1000, dataset: str = "imagenet",
                    kwargs: Mapping | None = None) -> Callable[[Builder], Builder]:
-    """Register `builder(num_classes, input_size, **kwargs)` under `name` (duplicates refused).
+    """Register `builder(num_classes, input_size, **kwargs)` under `name` (a taken name is a
+    DuplicateName naming both modules).
 
     Returns the builder unchanged, so one builder can carry a stack of decorators, one per variant,
     each with its own `kwargs`. Errors are in percent; `None` means unpublished.
@@ -74,11 +76,9 @@ def register_model(name: str, *, family: str, year: int, paper: str,
         raise ValueError(f"model name {name!r} is not lowercase snake_case")
 
     def deco(fn: Builder) -> Builder:
-        if name in _MODELS:
-            raise ValueError(f"model {name!r} is already registered")
-        _MODELS[name] = ModelSpec(name, family, year, paper, tuple(input_size), num_classes, dataset,
-                                  top1_err, top5_err, MappingProxyType(dict(recipe or {})), variant_note,
-                                  fn, MappingProxyType(dict(kwargs or {})))
+        spec = ModelSpec(name, family, year, paper, tuple(input_size), num_classes, dataset, top1_err, top5_err,
+                         MappingProxyType(dict(recipe or {})), variant_note, fn, MappingProxyType(dict(kwargs or {})))
+        _MODELS.add(name, spec, origin=getattr(fn, "__module__", None))
         return fn
 
     return deco

@@ -1,6 +1,10 @@
 """Training recipes for `nasx baselines --recipe`: the engine's common protocol or each paper's, scaled.
 
-A paper recipe (`model_info(name)["recipe"]`) is written for ImageNet-scale runs of 90+ epochs on
+The zoo keeps each model's paper recipe as plain data (`nasx.zoo.model_info(name)["recipe"]`);
+turning it into a `Task` is evaluation's job, so it lives here and the zoo never imports evaluate.
+(The final-training recipes of found cells, `nasx train --recipe darts`, are `nasx.evaluate.recipes`.)
+
+A paper recipe is written for ImageNet-scale runs of 90+ epochs on
 many GPUs; `paper_task` maps it onto a `Task` for the data set at hand:
   - epochs come from the command line (the paper's epoch or iteration counts do not transfer);
   - the batch size is the paper's, capped by the training split (batches drop the last partial one);
@@ -20,8 +24,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from numbers import Real
 
-from ..evaluate import Task
-from .registry import model_info
+from ..zoo import model_info
+from .task import Task
 
 # (does this lr_schedule text/dict match?, engine schedule, note) -- first match wins
 SCHEDULE_RULES: list[tuple[Callable[[object], bool], str, str]] = [
@@ -100,4 +104,5 @@ def paper_task(name: str, base: Task, train_size: int) -> tuple[Task, list[str]]
     return dataclasses.replace(base, **changes), notes
 
 
-RECIPES: dict[str, Callable[[str, Task, int], tuple[Task, list[str]]]] = {"common": common_task, "paper": paper_task}
+BASELINE_RECIPES: dict[str, Callable[[str, Task, int], tuple[Task, list[str]]]] = {
+    "common": common_task, "paper": paper_task}

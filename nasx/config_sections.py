@@ -1,14 +1,18 @@
-"""The final phase's and the constraints' settings, validated once (YAML `final:` / `constraints:`,
-flags `--final-top/--final-epochs/--final-seeds/--final-budget`, `--max-latency-ms/--max-params/
---max-macs`), so a bad value is one line before anything is written."""
+"""The sections of a search config that other layers read on their own: the final phase's settings
+(`FinalSettings`, `final_epochs`) and the constraints (`Limits`), validated once (YAML `final:` /
+`constraints:`, flags `--final-top/--final-epochs/--final-seeds/--final-budget`, `--max-latency-ms/
+--max-params/--max-macs`), so a bad value is one line before anything is written.
+
+They sit below `nasx.config`, the search driver (`nasx.execute`), `nasx.premeasure` and the final
+phase (`nasx.final`), which all read them; none of those is imported from here."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 
-from ..budget import Budget
-from ..errors import ConfigError
+from .budget import Budget
+from .errors import ConfigError
 
 FINAL_KEYS = ("top", "epochs", "seeds", "budget")
 LIMIT_KEYS = {"max_latency_ms": "latency_ms", "max_params": "params", "max_macs": "macs"}
@@ -61,6 +65,12 @@ class FinalSettings:
                                   keys=("final_budget",))
             budget = str(budget)
         return cls(int(top), None if epochs is None else int(epochs), int(seeds), budget)
+
+
+def final_epochs(settings: FinalSettings, cfg) -> int:
+    """The final protocol's epochs: as given, else the baselines' epochs, else the search's (cfg: the
+    run's resolved config as a dict)."""
+    return int(settings.epochs or cfg.get("baseline_epochs") or cfg.get("epochs") or 1)
 
 
 @dataclass(frozen=True)

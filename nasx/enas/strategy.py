@@ -1,8 +1,8 @@
 """The `enas` strategy: one proposal whose trial runs the whole ENAS search, then (`derive_top_k`)
 the re-ranked children as ordinary trials.
 
-The proposal names its runner as data (`meta["runner"]`, checked against the executor's allow-list
-in `nasx.execute.runners`); the strategy never imports the executor. Its genotype is a placeholder
+The proposal names its runner as data (`meta["runner"]`, looked up in the runner registry
+`nasx.evaluate.runners`, where nasx.enas registers it); the strategy never imports the executor. Its genotype is a placeholder
 sample of the space: the runner reports the architecture it derived, which the driver journals.
 The ENAS options travel in the proposal's meta.
 
@@ -20,14 +20,14 @@ the ENAS trial refills the queue, the replayed children leave it, a replayed fin
 
 from __future__ import annotations
 
-from ..enas.options import EnasOptions
-from ..enas.supernet import SUPERNETS
 from ..errors import ConfigError
 from ..spaces import RandomChooser, genotype_from_obj
-from .base import Strategy
-from .registry import register_strategy
+from ..strategies.base import Strategy
+from ..strategies.registry import register_strategy
+from .options import EnasOptions
+from .supernet import SUPERNETS
 
-RUNNER = "nasx.enas.runner:run_enas"  # the trial runner, by name: data in the proposal, not an import
+RUNNER = "enas"  # the trial runner, by its registered name: data in the proposal, not an import
 
 
 @register_strategy("enas")

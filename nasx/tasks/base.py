@@ -1,0 +1,135 @@
+"""Task kinds: what a trial is (an image classifier, a language model, a generator) behind one registry.
+
+A kind declares its data specs, its network input contract, its trainer (a registered trial
+runner), its metrics with their directions, the metric a search optimises by default, the
+held-out metric the final verdict compares, its baselines, and how export builds an example input.
+The journal, leaderboard, `nasx show`, the pictures, budgets, the strategies' objectives, the final
+phase and export read these from the run's kind; nothing in nasx branches on a kind's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from ..metrics import METRICS, Metric, register_metric
+from ..registry import Registry
+
+DEFAULT_KIND = "image-classification"
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """One kind of trial. `metrics`: the quality metrics its trainer reports (costs such as params,
+    MACs and latency are shared by every kind, see nasx.metrics); `objective`: the default first
+    search objective; `held_out`: the test-split metric the final verdict compares; `runner`: the
+    registered trial runner that trains one candidate; `data_schemes`: the data specs it reads
+    (None: any); `input_contract`: what its networks take, in words (errors and docs)."""
+
+    name: str
+    metrics: tuple[Metric, ...]
+    objective: str
+    held_out: str
+    runner: str
+    baselines: tuple[str, ...] = ()
+    data_schemes: tuple[str, ...] | None = None
+    input_contract: str = ""
+    description: str = ""
+    origin: str = field(default="", compare=False)
+
+    def metric(self, name: str) -> Metric:
+        """A metric this kind reports or one every kind shares; ConfigError naming the kind otherwise."""
+        own = {m.name: m for m in self.metrics}
+        if name in own:
+            return own[name]
+        if name in METRICS and METRICS.origin(name) == "nasx.metrics":
+            return METRICS[name]
+        raise ConfigError(f"{self.origin or self.name}: task kind {self.name!r} reports no metric {name!r}; "
+                          f"it reports {', '.join(m.name for m in self.metrics)} (and the shared costs "
+                          f"{', '.join(n for n in METRICS if METRICS.origin(n) == 'nasx.metrics')})")
+
+    @property
+    def objective_metric(self) -> Metric:
+        return self.metric(self.objective)
+
+    @property
+    def held_out_metric(self) -> Metric:
+        return self.metric(self.held_out)
+
+    def quality_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def check_data(self, data: str) -> None:
+        """A one-line error when `data` is a spec this kind cannot read."""
+        if self.data_schemes is None:
+            return
+        scheme = data.split(":", 1)[0] if ":" in data else data
+        if scheme not in self.data_schemes:
+            raise ConfigError(f"data {data!r}: task kind {self.name!r} reads {', '.join(self.data_schemes)}",
+                              keys=("data",))
+
+    def baseline_names(self) -> list[str]:
+        """The hand-designed models this kind can train as baselines (names for `baselines:`)."""
+        return list(self.baselines)
+
+    def check_baselines(self, names) -> None:
+        known = self.baseline_names()
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise ConfigError(f"baselines: {', '.join(map(repr, bad))} unknown for task kind {self.name!r}; "
+                              f"known: {', '.join(known)}", keys=("baselines",))
+
+    def example_input(self, build: dict, batch: int = 2):
+        """An input of the network's contract for export's round-trip check (seeded, so repeatable)."""
+        import torch
+
+        g = torch.Generator().manual_seed(0)
+        return torch.randn(batch, *[int(v) for v in build.get("input_size") or (3, 32, 32)], generator=g)
+
+
+TASK_KINDS: Registry[TaskKind] = Registry("task kind")
+
+
+def register_task(kind: TaskKind, origin: str | None = None) -> TaskKind:
+    """Register a task kind and its metrics. A taken kind or metric name, a metric without a
+    direction, or an objective / held-out metric the kind does not report: one line naming the
+    module that registers it (a ConfigError)."""
+    import inspect
+
+    if origin is None:
+        caller = inspect.getmodule(inspect.stack()[1].frame)
+        origin = caller.__name__ if caller else "?"
+    for m in kind.metrics:
+        if not isinstance(m, Metric):
+            raise ConfigError(f"{origin}: task kind {kind.name!r}: metric {m!r} is not a nasx.metrics.Metric "
+                              "(a name and a direction, max or min)")
+    names = {m.name for m in kind.metrics}
+    for role, name in (("objective", kind.objective), ("held_out", kind.held_out)):
+        if name not in names:
+            raise ConfigError(f"{origin}: task kind {kind.name!r}: its {role} {name!r} is none of its metrics "
+                              f"({', '.join(sorted(names))})")
+    if kind.name in TASK_KINDS:  # checked before any metric is added: a refused kind leaves nothing behind
+        TASK_KINDS.add(kind.name, kind, origin=origin)  # raises DuplicateName naming both modules
+    for m in kind.metrics:
+        if m.name in METRICS:
+            raise ConfigError(f"{origin}: task kind {kind.name!r}: metric {m.name!r} is already registered by "
+                              f"{METRICS.origin(m.name)}; name it differently")
+    for m in kind.metrics:
+        register_metric(m, origin=origin)
+    object.__setattr__(kind, "origin", origin)
+    return TASK_KINDS.add(kind.name, kind, origin=origin)
+
+
+def get_task_kind(name: str | None) -> TaskKind:
+    """The registered kind `name` (None: image classification)."""
+    return TASK_KINDS.get_or_error(name or DEFAULT_KIND)
+
+
+def unregister_task(name: str) -> None:
+    """Remove a kind and its metrics (tests that register a temporary kind clean up with this)."""
+    kind = TASK_KINDS.get(name)
+    if kind is None:
+        return
+    for m in kind.metrics:
+        METRICS.remove(m.name)
+    TASK_KINDS.remove(name)

@@ -1,0 +1,200 @@
+"""What a final training runs with: run defaults < recipe < options, and the checks of a resume.
+
+A new training takes its defaults from the run it comes from (`run_dir` / `trial`, or a genotype
+file inside a run directory): the trial's network settings and data, the run's epochs and task;
+a recipe (nasx.evaluate.recipes) goes on top, then every option given. The result is the
+`settings` dict recorded as settings.json (nasx.training.folder). A resumed training keeps its
+recorded settings: an option that names a different value is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import NasxError
+
+
+@dataclass
+class TrainingOptions:
+    """The options of one training, as `nasx train` takes them (None / empty: not given)."""
+
+    genotype_file: str | Path | None = None
+    run_dir: str | Path | None = None
+    trial: str | None = None
+    space: str | None = None
+    data: str | None = None
+    recipe: str | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    weight_decay: float | None = None
+    cutout: int | None = None
+    drop_path: float | None = None
+    auxiliary: float | None = None
+    channels: int | None = None
+    cells: int | None = None
+    skeleton: str | None = None
+    network_items: tuple = ()  # KEY=VALUE network settings of the space
+    seed: int | None = None
+    device: str | None = None
+    max_train: int | None = None
+    out: str | Path | None = None
+    force: bool = False
+    resume_dir: str | Path | None = None
+
+
+# task settings a run offers as defaults, with the fallbacks when neither the option nor the run sets them
+RUN_DEFAULTS = {"batch_size": 128, "lr": 0.05, "max_train": None, "val_fraction": 0.1}
+
+# option -> where its value is recorded in settings.json (a resumed training refuses a different value)
+RECORDED = {"data": ("task", "data"), "epochs": ("task", "epochs"), "batch_size": ("task", "batch_size"),
+            "lr": ("task", "lr"), "weight_decay": ("task", "weight_decay"), "cutout": ("task", "cutout"),
+            "drop_path": ("task", "drop_path"), "auxiliary": ("task", "auxiliary_weight"),
+            "seed": ("task", "seed"), "max_train": ("task", "max_train"), "channels": ("network", "channels"),
+            "cells": ("network", "cells"), "skeleton": ("network", "skeleton"), "recipe": ("recipe",)}
+NOT_WITH_RESUME = {"genotype_file": "--genotype", "run_dir": "--run", "trial": "--trial", "space": "--space",
+                   "network_items": "--network", "force": "--force"}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def parse_network(items) -> dict:
+    """KEY=VALUE items (integers) as a dict."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise NasxError(f"--network takes KEY=VALUE (e.g. --network channels=16), got {item!r}")
+        try:
+            out[key.strip()] = int(value)
+        except ValueError:
+            raise NasxError(f"--network {key.strip()}: {value!r} is not an integer") from None
+    return out
+
+
+def run_trial_of_genotype_file(path: str | Path):
+    """(RunDir, TrialRecord) when `path` lies in a run directory (e.g. its `best/rank1.genotype.json`)
+    and a finished trial of that run has the same genotype; else None."""
+    p = Path(path).resolve()
+    run_path = next((d for d in p.parents[:3] if (d / "run.json").is_file() and (d / "journal.jsonl").exists()),
+                    None)
+    if run_path is None:
+        return None
+    from ..runs import RunDir
+    from ..spaces import read_genotype
+
+    g = read_genotype(p)
+    run = RunDir.open(run_path)
+    same = [t for t in run.leaderboard() if t.genotype.hash == g.hash]
+    return (run, same[0]) if same else None
+
+
+def run_source(genotype_file, run_dir, trial):
+    """(genotype, run, trial record) from run_dir/trial, or a genotype file inside a run; run None otherwise."""
+    from ..runs import RunDir
+
+    if run_dir:
+        if genotype_file:
+            raise NasxError("give --genotype FILE or --run DIR [--trial ID], not both")
+        run = RunDir.open(run_dir)
+        rec = run.trial(trial) if trial else run.best(1)
+        return rec.genotype, run, rec
+    if trial:
+        raise NasxError("--trial selects a trial of --run DIR; give --run too")
+    if not genotype_file:
+        raise NasxError("give --genotype FILE or --run DIR [--trial ID]")
+    found = run_trial_of_genotype_file(genotype_file)
+    if found:
+        return found[1].genotype, found[0], found[1]
+    return None, None, None
+
+
+def network_keys(space_name: str) -> tuple:
+    """The network settings the space accepts (a recipe's others, e.g. `cells` on a macro chain, do not apply)."""
+    from ..spaces import get_space
+
+    return get_space(space_name).network_keys
+
+
+def new_settings(o: TrainingOptions):
+    """(genotype, settings dict, notes to print once everything is checked) of a new training:
+    run defaults < recipe < options."""
+    from ..evaluate import Task, get_recipe
+    from ..spaces import read_genotype
+    from ..trial_build import trial_build
+
+    g, run, rec = run_source(o.genotype_file, o.run_dir, o.trial)
+    network = parse_network(o.network_items)
+    data, epochs = o.data, o.epochs
+    notes: list[str] = []
+    run_task: dict = {}
+    if run is not None:
+        tb = trial_build(run, rec)
+        cfg = run.config()
+        run_task = dict(cfg.get("task") or {}) if isinstance(cfg, dict) else {}
+        network = network or dict(tb.network)
+        data = data or tb.data or (cfg.get("data") if isinstance(cfg, dict) else None)
+        epochs = epochs or (cfg.get("epochs") if isinstance(cfg, dict) else None)
+        shown = {"network": ", ".join(f"{k}={v}" for k, v in sorted(network.items())) or "space defaults",
+                 "data": data, "epochs": epochs,
+                 **{k: (getattr(o, k) if getattr(o, k) is not None else run_task.get(k, RUN_DEFAULTS[k]))
+                    for k in ("batch_size", "lr", "max_train")}}
+        notes.append(f"settings of run {run.path.name}, trial {rec.trial_id} (options given override them): "
+                     + "; ".join(f"{k} {v}" for k, v in shown.items()))
+    else:
+        g = read_genotype(o.genotype_file, o.space)
+    fields = {k: run_task.get(k, RUN_DEFAULTS[k]) for k in RUN_DEFAULTS}
+    if o.recipe:
+        r = get_recipe(o.recipe)
+        fields.update(r.task)
+        keys = network_keys(o.space or g.space)
+        network = {**network, **{k: v for k, v in r.network.items() if k in keys}}
+        skipped = sorted(set(r.network) - set(keys))
+        notes.append(f"recipe {r.name}: {r.description} (options given override it)"
+                     + (f"; {', '.join(skipped)} not a setting of this space, skipped" if skipped else ""))
+    if epochs:
+        fields["epochs"] = epochs
+    for key in ("batch_size", "lr", "weight_decay", "cutout", "drop_path", "max_train"):
+        if getattr(o, key) is not None:
+            fields[key] = getattr(o, key)
+    for key in ("channels", "cells", "skeleton"):
+        if getattr(o, key) is not None:
+            network[key] = getattr(o, key)
+    if o.auxiliary is not None:
+        fields["auxiliary_weight"] = o.auxiliary
+        if o.auxiliary > 0 or "auxiliary" in network:
+            network["auxiliary"] = o.auxiliary > 0
+    if not data:
+        raise NasxError("--data is required (no run to take it from), e.g. --data digits")
+    if "epochs" not in fields:
+        raise NasxError("--epochs is required (no run or recipe to take it from), e.g. --epochs 20")
+    task = Task(data=data, seed=o.seed or 0, device=o.device or "auto", **fields)
+    settings = {"format": None, "space": o.space or g.space, "hash": g.hash, "network": network,
+                "task": task.to_dict(), "recipe": o.recipe,
+                "from_run": {"run": str(run.path), "trial": rec.trial_id} if run is not None else None}
+    return g, settings, notes
+
+
+def check_resume_options(folder: Path, settings: dict, o: TrainingOptions) -> None:
+    """Refuse options a resumed training cannot take: a new source, another folder, a changed setting."""
+    given = asdict(o)
+    for name, flag in NOT_WITH_RESUME.items():
+        if given.get(name):
+            raise NasxError(f"{flag} cannot be combined with --resume: {folder}'s recorded settings are used")
+    if o.out is not None and Path(o.out).resolve() != folder.resolve():
+        raise NasxError(f"--out {o.out} differs from --resume {folder}: a resumed training stays in its folder")
+    for name, where in RECORDED.items():
+        value = given.get(name)
+        if value is None:
+            continue
+        recorded = settings
+        for key in where:
+            recorded = recorded.get(key) if isinstance(recorded, dict) else None
+        if name == "auxiliary" and recorded is None:
+            recorded = 0.0
+        if value != recorded:
+            raise NasxError(f"{_flag(name)} {value} conflicts with the recorded {recorded} of {folder} "
+                            f"(a resumed training keeps its settings)")
