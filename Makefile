@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/nasx search --config demo
 
+# The suite runs on TEST_WORKERS pytest-xdist workers: most of its time is waiting (Ray start-up, real
+# processes and signals), which the workers overlap; tests/conftest.py gives each one intra-op thread.
+TEST_WORKERS ?= 3
 test: $(STAMP) fashion-mnist
-	$(PY) -m pytest -q -p no:cacheprovider
+	@start=$$(date +%s); $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS); rc=$$?; \
+	  echo "make test: $$(( $$(date +%s) - $$start )) s wall, $(TEST_WORKERS) workers"; exit $$rc
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist (root + apt-get); tests skip it otherwise.
 fashion-mnist:

@@ -47,6 +47,14 @@ class TrialBuild:
             f"; data {self.data}" if self.data else "")
 
 
+def journal_build(network: dict | None, build: dict | None) -> dict:
+    """The journal's `"build"` entry of a finished trial: the runner's record (`build_record`), over the
+    run's network settings for a trial whose runner recorded none (its worker was lost)."""
+    from .ops import OPS_VERSION
+
+    return {"network": dict(network or {}), "ops_version": OPS_VERSION, **(build or {})}
+
+
 def build_record(network: dict | None, dataset, data: str | None = None) -> dict:
     """The `"build"` entry a trial runner returns for the journal."""
     from .ops import OPS_VERSION

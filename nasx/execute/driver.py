@@ -29,10 +29,10 @@ from ..errors import ConfigError
 from ..evaluate import Result, TrialSpec
 from ..evaluate.outcome import Status, TrialOutcome
 from ..evaluate.runners import runner_of, trains_one_candidate
-from ..ops import OPS_VERSION
 from ..runs import RunDir
 from ..spaces import get_space
 from ..strategies import make_strategy
+from ..trial_build import journal_build
 from .protocol import FINISHED, DriverBase
 
 MAX_REPEATS = 50  # proposals in a row that repeat a finished trial before the driver stops asking
@@ -226,7 +226,7 @@ class SearchDriver(DriverBase):
             "device_seconds": outcome.device_seconds, "wall_seconds": wall, "worker": outcome.worker or None,
             "weights": outcome.weights, "fidelity": p.fidelity, "meta": meta,
             "started_at": started, "finished_at": time.time(),
-            "build": {"network": dict(self.cfg.network or {}), "ops_version": OPS_VERSION, **outcome.build},
+            "build": journal_build(self.cfg.network, outcome.build),
         })
         result = Result(_told(status), outcome.reason, metrics)
         self.strategy.tell(p, result)

@@ -16,7 +16,7 @@ from ..evaluate import TrialSpec
 from ..evaluate.outcome import Status, TrialOutcome
 from ..execute.driver import Stats, measure_settings
 from ..execute.protocol import FINISHED, DriverBase
-from ..ops import OPS_VERSION
+from ..trial_build import journal_build
 from .plan import FINAL_EVENT, FinalEntry, final_records
 
 
@@ -80,8 +80,7 @@ class FinalDriver(DriverBase):
             "worker": outcome.worker or None, "weights": outcome.weights,
             "meta": {**e.meta(), "cpus": self.cpus, "gpus": self.gpus}, "started_at": started,
             "finished_at": time.time(),
-            "build": {"network": dict(self.cfg.network or {}) if e.kind == "found" else {},
-                      "ops_version": OPS_VERSION, **outcome.build},
+            "build": journal_build(self.cfg.network if e.kind == "found" else {}, outcome.build),
         })
         self.spent.add_trial(wall, self.cpus, self.gpus)
         self.costs.append(wall)
