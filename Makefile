@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 # The suite runs on TEST_WORKERS pytest-xdist workers: most of its time is waiting (Ray start-up, real
 # processes and signals), which the workers overlap; tests/conftest.py gives each one intra-op thread.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: $(STAMP) fashion-mnist
 	@start=$$(date +%s); $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS); rc=$$?; \
 	  echo "make test: $$(( $$(date +%s) - $$start )) s wall, $(TEST_WORKERS) workers"; exit $$rc

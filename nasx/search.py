@@ -45,8 +45,10 @@ def check_strategy(cfg: SearchConfig) -> None:
 
 
 def check_search(cfg: SearchConfig) -> None:
-    """Everything checked before a search writes anything: the network settings and the config, the
-    data (loaded: a bad path or file fails here), the strategy's options."""
+    """What is checked before a search writes anything: the network settings and the config, the
+    data (loaded: a bad path or file fails here). The strategy's options are checked by building the
+    search's strategy once the run directory exists (`prepare_search`): a refusal removes the
+    directory it made, so a bad option still leaves nothing behind."""
     from .data import load_dataset
     from .spaces import get_space
 
@@ -54,7 +56,14 @@ def check_search(cfg: SearchConfig) -> None:
     cfg.validate()
     task = cfg.make_task()
     load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)
-    check_strategy(cfg)
+
+
+def build_strategy(cfg: SearchConfig, run: RunDir):
+    """The run's strategy, built once (with its study in the run directory); the driver replays the
+    journal into it."""
+    from .spaces import get_space
+
+    return make_strategy(cfg, get_space(cfg.space), run.path, Budget.parse(cfg.budget).trials)
 
 
 @dataclass
@@ -68,6 +77,16 @@ class PreparedSearch:
     resumed: bool = False
     created: bool = False
     locked: bool = False
+    strategy: object = None  # built by the preparation; the driver takes it over
+
+    def build(self) -> PreparedSearch:
+        """Build the run's strategy (a bad option: the error, after `close` undid the preparation)."""
+        try:
+            self.strategy = build_strategy(self.cfg, self.run)
+        except BaseException as exc:
+            self.close(exc)
+            raise
+        return self
 
     def lock(self) -> PreparedSearch:
         acquire(self.run.path)
@@ -80,9 +99,13 @@ class PreparedSearch:
         already running have ended; a second signal aborts at once (still resumable)."""
         if not self.locked:
             raise RuntimeError("PreparedSearch.search after close(): prepare the search again")
-        return _run_search(self.cfg, self.run, observer or PlainProgress(), self.resumed)
+        strategy, self.strategy = self.strategy, None  # the driver owns (and closes) it from here
+        return _run_search(self.cfg, self.run, observer or PlainProgress(), self.resumed, strategy)
 
     def close(self, error: BaseException | None = None) -> None:
+        if self.strategy is not None:  # prepared, never searched
+            self.strategy.close()
+            self.strategy = None
         if self.locked:
             self.locked = False
             release(self.run.path)
@@ -104,7 +127,7 @@ def prepare_search(cfg: SearchConfig, run: RunDir | None = None, *, resumed: boo
     if created:
         cfg.run_dir = cfg.run_dir or str(default_run_dir(cfg))
         run = RunDir.create(cfg.run_dir, cfg.to_dict(), meta={"space": cfg.space, "strategy": cfg.strategy})
-    return PreparedSearch(cfg, run, resumed, created).lock()
+    return PreparedSearch(cfg, run, resumed, created).lock().build()
 
 
 def prepare_resume(run_dir: str | Path, overrides: dict | None = None) -> PreparedSearch:
@@ -131,7 +154,7 @@ def prepare_resume(run_dir: str | Path, overrides: dict | None = None) -> Prepar
         prepared.close()
         raise
     prepared.cfg = cfg
-    return prepared
+    return prepared.build()
 
 
 def baselines_done(run: RunDir) -> dict[str, dict]:
@@ -202,14 +225,14 @@ def _interrupted(run: RunDir, driver) -> Interrupted:
     return Interrupted(f"interrupted after {n} trial{'s' if n != 1 else ''}", run_dir=str(run.path))
 
 
-def _run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver, resumed: bool) -> RunDir:
+def _run_search(cfg: SearchConfig, run: RunDir, observer: SearchObserver, resumed: bool, strategy=None) -> RunDir:
     meta = run.meta()
     round_no = int(meta.get("rounds", 0))
     executor = create_executor(cfg.executor, cfg)
     for line in executor.start():
         observer.message(line)
     gpus = executor.gpus_per_trial()
-    driver = SearchDriver(cfg, run, gpus, [observer.update, *executor.listeners(run.path.name)])
+    driver = SearchDriver(cfg, run, gpus, [observer.update, *executor.listeners(run.path.name)], strategy=strategy)
     if resumed:
         observer.message(f"resuming {run.path}: {driver.spent.trials} trials in the journal, "
                          f"{driver.stats.finished} finished, budget {driver.budget.describe()}")

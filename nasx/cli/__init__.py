@@ -94,10 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:  # a search stopped by Ctrl-C / SIGTERM, left resumable
         resume = f"; continue with: nasx {getattr(exc, 'command', 'resume')} {exc.run_dir}" if exc.run_dir else ""
         click.echo(f"{exc}{resume}", err=True)
+        _exiting(argv)
         return 130
     except KeyboardInterrupt:
         click.echo("nasx: interrupted", err=True)
+        _exiting(argv)
         return 130
+
+
+def _exiting(argv) -> None:
+    """The process is leaving after an interrupt (its one line printed): a further Ctrl-C during the
+    interpreter's shutdown (atexit handlers: torch's, Ray's) would only print a traceback, so it is
+    ignored. Only for the real command line (argv None), never for a caller of `main([...])`."""
+    if argv is None:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,9 +56,11 @@ class Stats:
 
 
 class SearchDriver(DriverBase):
-    def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=(), wrap=None):
+    def __init__(self, cfg: SearchConfig, run: RunDir, gpus_per_trial: float, listeners=(), wrap=None,
+                 strategy=None):
         """`run`: a RunDir, or a runs.MemoryRun for simulated searches; `wrap(strategy) -> strategy`
-        replaces the default `prescreen` wrapping (the tabular bench scores without a data set)."""
+        replaces the default `prescreen` wrapping (the tabular bench scores without a data set);
+        `strategy`: the run's strategy when the caller built it already (`nasx.search` does, once)."""
         self.cfg, self.run = cfg, run
         self.space = get_space(cfg.space)
         self.budget = Budget.parse(cfg.budget)
@@ -75,7 +77,7 @@ class SearchDriver(DriverBase):
         self.final = cfg.final_settings()
         self.peak_running = 1
         self.listeners = list(listeners)
-        self.strategy = self._make_strategy(wrap)
+        self.strategy = strategy if strategy is not None else self._make_strategy(wrap)
         self.spent = Spend()
         self.stats = Stats(objective=self.objective.name)
         self.running: dict[str, tuple] = {}  # proposal id -> (proposal, start time)
