@@ -209,6 +209,13 @@ def _check_positive(value: int, key: str) -> int:
     return value
 
 
+def _input_spec(input_shape):
+    """A nasx.inputs.InputSpec as is; any other shape through parse_input_size's checks (CxHxW)."""
+    from .inputs import InputSpec
+
+    return input_shape if isinstance(input_shape, InputSpec) else InputSpec(parse_input_size(input_shape))
+
+
 def measure_latency(model: nn.Module, input_shape, runtime: str = "ort", batch: int = 1, threads: int = 1,
                     warmup: int = 20, repeats: int = 5000, *, min_repeats: int = 30, max_seconds: float = 0.3,
                     warmup_seconds: float = 0.5, seed: int = 0) -> Latency:
@@ -226,8 +233,7 @@ def measure_latency(model: nn.Module, input_shape, runtime: str = "ort", batch: 
     check_runtime(runtime)
     _check_positive(batch, "latency_batch")
     _check_positive(threads, "latency_threads")
-    shape = parse_input_size(input_shape)
-    x = torch.randn(batch, *shape, generator=torch.Generator().manual_seed(seed))
+    x = _input_spec(input_shape).example(batch, seed=seed)
     times: list[float] = []
     with _cpu_eval(model) as m, RUNTIMES[runtime](m, x, threads) as run:
         try:
@@ -296,9 +302,10 @@ def arch_key(arch) -> str:
 
 def latency_key(arch, network: dict | None, input_shape, runtime: str, threads: int = 1, batch: int = 1,
                 machine: str | None = None) -> tuple:
-    """(architecture, network settings JSON, "CxHxW", runtime, threads, batch, machine tag, VERSION)."""
-    c, h, w = parse_input_size(input_shape)
-    return (arch_key(arch), json.dumps(network or {}, sort_keys=True, default=str), f"{c}x{h}x{w}", runtime,
+    """(architecture, network settings JSON, "CxHxW" (or "35 tokens < 65"), runtime, threads, batch,
+    machine tag, VERSION)."""
+    return (arch_key(arch), json.dumps(network or {}, sort_keys=True, default=str), _input_spec(input_shape).text(),
+            runtime,
             int(threads), int(batch), machine if machine is not None else machine_tag(runtime), VERSION)
 
 

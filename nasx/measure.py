@@ -40,13 +40,16 @@ def count_params(model: nn.Module, trainable_only: bool = False) -> int:
 
 
 def _example(model: nn.Module, input_size, batch: int = 1) -> torch.Tensor:
-    c, h, w = parse_input_size(input_size)
+    """A batch of the network's input (`input_size`: a CxHxW shape or a nasx.inputs.InputSpec)."""
+    from .inputs import InputSpec
+
+    spec = input_size if isinstance(input_size, InputSpec) else InputSpec(parse_input_size(input_size))
     try:
         p = next(model.parameters())
         dev, dt = p.device, p.dtype
     except StopIteration:
         dev, dt = torch.device("cpu"), torch.float32
-    return torch.randn(batch, c, h, w, device=dev, dtype=dt)
+    return spec.example(batch, seed=None, device=dev, dtype=dt)
 
 
 def count_flops(model: nn.Module, input_size=(3, 32, 32)) -> int:

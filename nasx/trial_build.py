@@ -24,7 +24,7 @@ class TrialBuild:
     space: str
     network: dict = field(default_factory=dict)
     num_classes: int = DEFAULT_NUM_CLASSES
-    input_size: tuple[int, int, int] = DEFAULT_INPUT_SIZE
+    input_size: tuple[int, ...] = DEFAULT_INPUT_SIZE  # C x H x W for images; (T,) for token sequences
     data: str | None = None
     source: str = "defaults"  # "journal", "config", "defaults" (+"weights"): where these settings came from
 
@@ -41,9 +41,9 @@ class TrialBuild:
                 "input_size": list(self.input_size), "data": self.data}
 
     def describe(self) -> str:
-        c, h, w = self.input_size
         net = ", ".join(f"{k}={v}" for k, v in sorted(self.network.items())) or "space defaults"
-        return f"network {net}; input {c}x{h}x{w}; {self.num_classes} classes" + (
+        size = "x".join(str(v) for v in self.input_size)
+        return f"network {net}; input {size}; {self.num_classes} classes" + (
             f"; data {self.data}" if self.data else "")
 
 
@@ -63,9 +63,10 @@ def build_record(network: dict | None, dataset, data: str | None = None) -> dict
             "input_size": [int(v) for v in dataset.input_shape], "data": data, "ops_version": OPS_VERSION}
 
 
-def _size(value) -> tuple[int, int, int] | None:
+def _size(value) -> tuple[int, ...] | None:
+    """A recorded input size: C x H x W, or one length (a token sequence); None if it is neither."""
     try:
-        if isinstance(value, (list, tuple)) and len(value) == 3 and all(int(v) > 0 for v in value):
+        if isinstance(value, (list, tuple)) and len(value) in (1, 3) and all(int(v) > 0 for v in value):
             return tuple(int(v) for v in value)
     except (TypeError, ValueError):
         pass

@@ -30,8 +30,10 @@ def latency_ms(model: nn.Module, input_shape, device: torch.device, batch: int =
     """Median milliseconds of one eval-mode forward pass at `batch` on `device`."""
     was_training = model.training
     model.eval()
-    x = torch.randn(batch, *input_shape, device=device)
-    if channels_last:
+    from ..inputs import InputSpec
+
+    x = InputSpec.of(input_shape).example(batch, seed=None, device=device)
+    if channels_last and x.dim() == 4:
         x = x.contiguous(memory_format=torch.channels_last)
     times = []
     try:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import NasxError
+from ..inputs import InputSpec, first_output
 
 TOLERANCE = 1e-5
 TIMEOUT_S = 600
@@ -39,16 +40,18 @@ data = torch.load(case, weights_only=True)
 net = model.build()
 net.load_state_dict(data["state"], strict=True)
 net.double().eval()
+x = data["x"].double() if data["x"].is_floating_point() else data["x"]
 with torch.no_grad():
-    out = net(data["x"].double())
+    out = net(x)
+out = out[0] if isinstance(out, (tuple, list)) else out
 print(json.dumps({"max_abs_diff": float((out - data["y"]).abs().max()), "shape": list(out.shape)}))
 """
 
 
 def example_input(input_size, batch: int = 2) -> torch.Tensor:
-    """The fixed input every check uses (seeded, so the result is reproducible)."""
-    g = torch.Generator().manual_seed(0)
-    return torch.randn(batch, *input_size, generator=g)
+    """The fixed input every check uses (seeded, so the result is reproducible); `input_size` is a
+    CxHxW shape or a nasx.inputs.InputSpec (token ids for a language model)."""
+    return InputSpec.of(input_size).example(batch, seed=0)
 
 
 @torch.no_grad()
@@ -57,7 +60,7 @@ def reference(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     the function, not float32 rounding that differs with thread counts between processes."""
     import copy
 
-    return copy.deepcopy(model).double().eval()(x.double())
+    return first_output(copy.deepcopy(model).double().eval()(x.double() if x.is_floating_point() else x))
 
 
 def run_child(folder: Path, state: dict, x: torch.Tensor, y: torch.Tensor) -> dict:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import NasxError
+from ..inputs import InputSpec
 from ..registry import Registry
 from .check import TOLERANCE, example_input, reference
 
@@ -144,6 +145,9 @@ class FormatReport:
 def write_format(name: str, model: nn.Module, input_size, folder: Path) -> FormatReport:
     """Write format `name` into `folder`, checked against the engine at every batch of CHECK_BATCHES."""
     fmt = FORMATS.get_or_error(name)
+    if InputSpec.of(input_size).tokens:
+        raise NasxError(f"format {name}: deployment files are written for image networks only so far; a "
+                        "language model exports model.py and weights.pt (drop --formats)", keys=("format",))
     model.eval()
     x = example_input(input_size, CHECK_BATCHES[0])
     try:

@@ -79,6 +79,15 @@ def check_input_size(size) -> tuple[int, int, int]:
     return c, h, w
 
 
+def check_input_spec(size):
+    """A validated nasx.inputs.InputSpec: an image shape through check_input_size, token ids as they are
+    (InputSpec validates its own length and vocabulary)."""
+    from ..inputs import InputSpec
+
+    spec = InputSpec.of(size)
+    return spec if spec.tokens else InputSpec(check_input_size(spec.shape))
+
+
 def audit(source: str, docstring: str) -> None:
     """Refuse generated source that does more than define a network (defence in depth)."""
     try:

@@ -15,12 +15,13 @@ from torch import nn
 
 from ..errors import NasxError
 from ..genotype import Genotype
+from ..inputs import InputSpec
 from ..measure import count_macs, count_params
 from ..spaces import genotype_from_obj, read_genotype
 from ..training.folder import GENOTYPE, finished_weights, record_beside, recorded_input_size
 from ..weights import DEFAULT_INPUT_SIZE, DEFAULT_NUM_CLASSES, infer_shape, load_into, load_state
 from .codegen import Generated, generate
-from .safety import check_input_size, check_num_classes
+from .safety import check_input_size, check_input_spec, check_num_classes
 
 
 @dataclass
@@ -66,7 +67,10 @@ def _genotype_exportable(space, g: Genotype, state, num_classes, input_size, tit
     def build(n, size):
         return space.build(g, num_classes=n, input_size=tuple(size))
 
-    num_classes, input_size = _resolve_shape(build, state, num_classes, input_size, weights_path)
+    if isinstance(input_size, InputSpec) and input_size.tokens:  # a token model: its build record has it all
+        num_classes, input_size = check_num_classes(num_classes), check_input_spec(input_size)
+    else:
+        num_classes, input_size = _resolve_shape(build, state, num_classes, input_size, weights_path)
     check_num_classes(num_classes)
     model = build(num_classes, input_size)
     if state is not None:
@@ -148,8 +152,9 @@ def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = N
             "rank": None if (trial or final) else (rank or 1), "weights": str(wfile) if wfile else None,
             "weights_from": "final" if final is not None else "search", "build": tb.to_dict(),
             "build_source": tb.source}
+    spec = run.task_kind().input_spec(tb.to_dict())
     return _genotype_exportable(tb.space_obj(), g, state, num_classes or tb.num_classes,
-                                tuple(input_size) if input_size else tb.input_size,
+                                tuple(input_size) if input_size else (spec if spec.tokens else tb.input_size),
                                 f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,
                                 weights_path=wfile)
 

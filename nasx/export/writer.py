@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ..atomic import make_parents, prepare_target, remove_empty, replace_dir, staging_dir
+from ..inputs import InputSpec
 from .check import round_trip
 from .formats import write_format
 from .render import ModelInfo, render
@@ -34,7 +35,9 @@ class Report:
 
 
 def _metrics(ex: Exportable) -> dict:
-    return {"metrics": ex.metrics, "params": ex.params, "macs": ex.macs, "input_size": list(ex.input_size),
+    spec = InputSpec.of(ex.input_size)
+    return {"metrics": ex.metrics, "params": ex.params, "macs": ex.macs, "input_size": list(spec.shape),
+            **({"vocab": spec.vocab} if spec.tokens else {}),
             "num_classes": ex.num_classes, "class_name": ex.generated.class_name, "source": ex.source_info,
             "weights": "weights.pt" if ex.weights is not None else None}
 
@@ -65,7 +68,7 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
             fr = write_format(name, ex.model, ex.input_size, tmp)
             report.format_diffs[name] = fr.max_abs_diff
             report.format_inputs[name] = {"file": fr.filename, "batch": "dynamic", "checked_batches": list(fr.batches),
-                                          "height_width": "dynamic" if fr.spatial_dynamic else list(ex.input_size[1:])}
+                                          "height_width": "dynamic" if fr.spatial_dynamic else list(InputSpec.of(ex.input_size).shape[1:])}
         if report.format_inputs:  # what each deployment file accepts, beside the trained input size
             m = _metrics(ex)
             m["formats"] = report.format_inputs

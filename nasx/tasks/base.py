@@ -79,12 +79,17 @@ class TaskKind:
             raise ConfigError(f"baselines: {', '.join(map(repr, bad))} unknown for task kind {self.name!r}; "
                               f"known: {', '.join(known)}", keys=("baselines",))
 
+    def input_spec(self, build: dict):
+        """What one sample of this kind's networks is (a nasx.inputs.InputSpec), from a trial's build
+        record: measuring, latency and export make their example inputs from it. Default: floats
+        of the recorded input size (C x H x W)."""
+        from ..inputs import InputSpec
+
+        return InputSpec(tuple(int(v) for v in build.get("input_size") or (3, 32, 32)))
+
     def example_input(self, build: dict, batch: int = 2):
         """An input of the network's contract for export's round-trip check (seeded, so repeatable)."""
-        import torch
-
-        g = torch.Generator().manual_seed(0)
-        return torch.randn(batch, *[int(v) for v in build.get("input_size") or (3, 32, 32)], generator=g)
+        return self.input_spec(build).example(batch, seed=0)
 
 
 TASK_KINDS: Registry[TaskKind] = Registry("task kind")
