@@ -25,7 +25,7 @@ class SearchConfig:
     space: str = "cells"
     strategy: str = "tpe"
     budget: str = "20trials"
-    data: str = "digits"
+    data: str | None = None  # None: the task kind's default data (digits for images)
     objectives: list = field(default_factory=list)  # empty: the task kind's objective (val_acc for images)
     task_kind: str | None = None  # None: the space's (nasx.tasks; image-classification for CNN spaces)
     epochs: int = 3
@@ -72,6 +72,8 @@ class SearchConfig:
         if isinstance(self.objectives, str):
             self.objectives = self.objectives.split(",")
         self.objectives = check_objectives(self.objectives or [kind.objective], kind)
+        if self.data is None:
+            self.data = kind.default_data
         kind.check_data(self.data)
         if self.executor not in ("ray", "inprocess"):
             raise ConfigError(f"executor must be ray or inprocess, got {self.executor!r}")
@@ -117,12 +119,15 @@ class SearchConfig:
         return get_task_kind(self.task_kind or get_space(self.space).task_kind)
 
     def make_task(self) -> Task:
-        return Task.from_dict({**self.task, "epochs": self.epochs, "data": self.data, "seed": self.seed})
+        """The search's training protocol, as the run's task kind reads it (an image Task by default)."""
+        data = self.data if self.data is not None else self.task_kind_obj().default_data
+        return self.task_kind_obj().make_task({**self.task, "epochs": self.epochs, "data": data, "seed": self.seed})
 
     def make_baseline_task(self) -> Task:
         """The baselines' protocol: the search's task, with `baseline_epochs` when set (one for all)."""
-        return Task.from_dict({**self.task, "epochs": self.baseline_epochs or self.epochs, "data": self.data,
-                               "seed": self.seed})
+        data = self.data if self.data is not None else self.task_kind_obj().default_data
+        return self.task_kind_obj().make_task({**self.task, "epochs": self.baseline_epochs or self.epochs,
+                                               "data": data, "seed": self.seed})
 
     def final_settings(self) -> FinalSettings:
         return FinalSettings.parse(self.final)

@@ -70,9 +70,9 @@ class InputSpec:
         return x if device is None else x.to(device)
 
     def text(self) -> str:
-        """'3x32x32' for floats, '35 tokens < 65' for token ids (tables, docstrings, cache keys)."""
+        """'3x32x32' for floats, '35 tokens (vocab 65)' for token ids (tables, docstrings, cache keys)."""
         dims = "x".join(str(v) for v in self.shape)
-        return f"{dims} tokens < {self.vocab}" if self.tokens else dims
+        return f"{dims} tokens (vocab {self.vocab})" if self.tokens else dims
 
     def to_dict(self) -> dict:
         return {"shape": list(self.shape), **({"vocab": self.vocab} if self.tokens else {})}

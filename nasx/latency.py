@@ -302,7 +302,7 @@ def arch_key(arch) -> str:
 
 def latency_key(arch, network: dict | None, input_shape, runtime: str, threads: int = 1, batch: int = 1,
                 machine: str | None = None) -> tuple:
-    """(architecture, network settings JSON, "CxHxW" (or "35 tokens < 65"), runtime, threads, batch,
+    """(architecture, network settings JSON, "CxHxW" (or "35 tokens (vocab 65)"), runtime, threads, batch,
     machine tag, VERSION)."""
     return (arch_key(arch), json.dumps(network or {}, sort_keys=True, default=str), _input_spec(input_shape).text(),
             runtime,

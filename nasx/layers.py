@@ -38,17 +38,18 @@ class Forbidden:
 
 LAYERS: tuple[Layer, ...] = (  # bottom to top
     Layer("foundation", ("nasx.errors", "nasx.registry", "nasx.atomic", "nasx._data", "nasx.plugins", "nasx.budget",
-                         "nasx.runlock", "nasx.metrics", "nasx.reports", "nasx.config_sections", "nasx.layers"),
+                         "nasx.runlock", "nasx.metrics", "nasx.reports", "nasx.config_sections", "nasx.layers",
+                         "nasx.inputs"),
           "errors, registries, atomic writes, bundled data, budgets, locks, metric names, validated config "
-          "sections: plain helpers every layer may use"),
+          "sections, what one network input is: plain helpers every layer may use"),
     Layer("networks", ("nasx.ops", "nasx.blocks", "nasx.genotype", "nasx.spaces", "nasx.zoo", "nasx.measure",
-                       "nasx.weights"),
+                       "nasx.weights", "nasx.lm_baselines"),
           "what a network is made of (ops, blocks), which networks there are (spaces, genotypes, the zoo), "
           "how big one is, its weight files"),
-    Layer("data and measurement", ("nasx.data", "nasx.latency", "nasx.premeasure", "nasx.proxies"),
-          "data sets, deployment latency, the checks before training, zero-cost proxies"),
+    Layer("data and measurement", ("nasx.data", "nasx.text", "nasx.latency", "nasx.premeasure", "nasx.proxies"),
+          "data sets, text corpora, deployment latency, the checks before training, zero-cost proxies"),
     Layer("training and runs", ("nasx.evaluate", "nasx.tasks", "nasx.learned", "nasx.training", "nasx.runs",
-                                "nasx.trial_build", "nasx.run_task", "nasx.plots"),
+                                "nasx.trial_build", "nasx.run_task", "nasx.plots", "nasx.lm"),
           "training one candidate under a protocol (Task, recipes, trial runners), task kinds, the "
           "training folder, the run directory and what it records, its pictures"),
     Layer("search engine", ("nasx.strategies", "nasx.enas", "nasx.config", "nasx.execute"),

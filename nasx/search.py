@@ -49,13 +49,11 @@ def check_search(cfg: SearchConfig) -> None:
     data (loaded: a bad path or file fails here). The strategy's options are checked by building the
     search's strategy once the run directory exists (`prepare_search`): a refusal removes the
     directory it made, so a bad option still leaves nothing behind."""
-    from .data import load_dataset
     from .spaces import get_space
 
     get_space(cfg.space).with_network(**dict(cfg.network or {}))  # an unknown or bad setting: one line
     cfg.validate()
-    task = cfg.make_task()
-    load_dataset(cfg.data, val_fraction=task.val_fraction, max_train=task.max_train)
+    cfg.task_kind_obj().load_data(cfg.make_task())
 
 
 def build_strategy(cfg: SearchConfig, run: RunDir):
@@ -165,24 +163,17 @@ def train_baselines(cfg: SearchConfig, run: RunDir, observer: SearchObserver) ->
     """Train the configured zoo models under the search's protocol (once per run); journal them."""
     if not cfg.baselines:
         return []
-    from .evaluate import TrainingEvaluator
-    from .learned import assess
-
     done = baselines_done(run)
     todo = [m for m in cfg.baselines if m not in done]
     if todo:
-        ev = TrainingEvaluator()
+        kind = cfg.task_kind_obj()
         task = cfg.make_baseline_task()
         for name in todo:
             observer.message(f"training baseline {name} ({task.epochs} epochs on {cfg.data}) ...")
-            res = ev.evaluate(f"zoo:{name}", task)
-            learned, why = assess(name, res, task, ev.dataset_for(task))
-            keys = (*cfg.task_kind_obj().quality_names(), "params", "macs", "latency_ms_b1", "device_seconds")
-            rec = {"event": "baseline", "model": name, "status": res.status, "reason": res.reason,
-                   **{k: res.metrics.get(k) for k in keys}, "epochs": task.epochs, **learned}
-            if why:
-                rec["why_not"] = why
-                observer.message(why, warning=True)
+            rec = {"event": "baseline", "model": name, **kind.train_baseline(name, task, dict(cfg.network or {})),
+                   "epochs": task.epochs}
+            if rec.get("why_not"):
+                observer.message(rec["why_not"], warning=True)
             run.append(rec)
             done[name] = rec
     return [done[m] for m in cfg.baselines if m in done]

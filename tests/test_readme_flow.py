@@ -119,7 +119,7 @@ def test_export_with_deployment_formats_matches_the_trial(demo_run):
 def test_compress_and_visualize_read_the_run(demo_run):
     home, _run, _cfg = demo_run
     rc, out, err = _nasx("compress", "runs/demo", "--data", "digits", "--steps", "1", "--finetune-epochs", "1",
-                         "--out", "compressed", "--json", cwd=home)
+                         "--layerwise", "--max-drop", "1", "--max-extra-epochs", "0", "--out", "compressed", "--json", cwd=home)
     assert rc == 0, out + err
     record = json.loads(out)
     assert record["origin"]["kind"] == "run" and record["ratio"] > 1

@@ -30,8 +30,8 @@ def local_ray():
 def test_fractional_gpus_run_trials_at_once_and_budget_holds(local_ray, run_cli, tmp_path):
     """4 logical GPUs, 0.5 GPU + 0.25 CPU per trial: up to 8 trials at once (how many overlap on a
     2-core machine is timing: more than one must); GPU-seconds accounted."""
-    budget_s = 0.05 * 3600
-    cfg = write_config(tmp_path, budget="0.05gpu-h", gpus_per_trial=0.5, cpus_per_trial=0.25, epochs=1)
+    budget_s = 0.03 * 3600
+    cfg = write_config(tmp_path, budget="0.03gpu-h", gpus_per_trial=0.5, cpus_per_trial=0.25, epochs=1)
     run = tmp_path / "run"
     rc, _out, err = run_cli("search", "--config", cfg, "--run-dir", run)
     assert rc == 0, err

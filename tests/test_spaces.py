@@ -9,9 +9,11 @@ import torch
 from nasx._data import data_dir
 from nasx.errors import GenotypeError, SpaceError
 from nasx.genotype import Genotype
+from nasx.inputs import first_output
 from nasx.measure import count_params
 from nasx.spaces import RandomChooser, get_space, read_genotype, space_from_settings, space_names
 from nasx.spaces.family import FamilySettings
+from nasx.tasks import get_task_kind
 
 
 def nb201_rows():
@@ -33,16 +35,16 @@ CELL_SPACES = [n for n in space_names() if not isinstance(get_space(n).settings,
 @pytest.mark.parametrize("name", CELL_SPACES)
 def test_fifty_random_genotypes_build_and_train_step(name):
     space = get_space(name)
+    spec = get_task_kind(space.task_kind).input_spec({"num_classes": 10})  # images 3x32x32; token ids for LMs
     rng = random.Random(0)
     seen = set()
     for i in range(50):
         g = space.sample(RandomChooser(rng))
         seen.add(g.hash)
-        model = space.build(g, num_classes=10, input_size=(3, 32, 32))
-        x = torch.randn(2, 3, 32, 32)
-        out = model(x)
-        assert out.shape == (2, 10) and torch.isfinite(out).all()
-        out.logsumexp(1).sum().backward()
+        model = space.build(g, num_classes=10, input_size=spec.shape)
+        out = first_output(model(spec.example(2, seed=i)))  # a language model returns (logits, hidden)
+        assert out.shape == (2, *([spec.shape[0]] if spec.tokens else []), 10) and torch.isfinite(out).all()
+        out.logsumexp(-1).sum().backward()
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
     assert len(seen) > 45
 

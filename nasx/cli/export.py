@@ -90,10 +90,12 @@ def command(run_dir, rank, trial, genotype, channels, cells, skeleton, space, zo
     network = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
     ex = _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network)
     report = write_export(ex, out, formats=tuple(formats), check=check, force=force)
-    c, h, w = ex.input_size
+    from ..inputs import InputSpec
+
+    spec = InputSpec.of(ex.input_size)
     console.print(f"exported [bold]{report.class_name}[/] ({ex.source}) to {report.out}: {', '.join(report.files)}")
-    console.print(f"params {human(ex.params)} ({ex.params:,})   MACs {human(ex.macs)} at {c}x{h}x{w}   "
-                  f"classes {ex.num_classes}")
+    console.print(f"params {human(ex.params)} ({ex.params:,})   MACs {human(ex.macs)} at {spec.text()}   "
+                  + (f"vocabulary {ex.num_classes}" if spec.tokens else f"classes {ex.num_classes}"))
     if report.weights:
         console.print("weights: weights.pt (trained state_dict; torch.load(..., weights_only=True))")
     else:

@@ -7,6 +7,7 @@
 
 from . import family as _family  # noqa: F401  (registers the family-space emitters)
 from . import macro as _macro  # noqa: F401  (registers the ENAS macro emitter)
+from . import rnn as _rnn  # noqa: F401  (registers the recurrent-cell emitter)
 from .load import load
 from .sources import Exportable, from_genotype, from_run, from_zoo
 from .writer import Report, write_export

@@ -18,6 +18,7 @@ from ..genotype import Genotype
 from ..inputs import InputSpec
 from ..measure import count_macs, count_params
 from ..spaces import genotype_from_obj, read_genotype
+from ..tasks import get_task_kind
 from ..training.folder import GENOTYPE, finished_weights, record_beside, recorded_input_size
 from ..weights import DEFAULT_INPUT_SIZE, DEFAULT_NUM_CLASSES, infer_shape, load_into, load_state
 from .codegen import Generated, generate
@@ -65,10 +66,15 @@ def _resolve_shape(build, state, num_classes, input_size, weights_path=None):
 def _genotype_exportable(space, g: Genotype, state, num_classes, input_size, title, source, source_info,
                          metrics=None, weights_path=None) -> Exportable:
     def build(n, size):
-        return space.build(g, num_classes=n, input_size=tuple(size))
+        return space.build(g, num_classes=n, input_size=size.shape if isinstance(size, InputSpec) else tuple(size))
 
-    if isinstance(input_size, InputSpec) and input_size.tokens:  # a token model: its build record has it all
-        num_classes, input_size = check_num_classes(num_classes), check_input_spec(input_size)
+    kind = get_task_kind(space.task_kind)
+    if kind.input_spec({}).tokens:  # a token model (a language model): vocabulary and sequence length
+        if not num_classes:
+            num_classes = infer_shape(build, state)[0] if state is not None else DEFAULT_NUM_CLASSES
+        length = InputSpec.of(input_size).shape[0] if input_size else None
+        input_size = check_input_spec(kind.input_spec({"input_size": [length] if length else None,
+                                                       "num_classes": check_num_classes(num_classes)}))
     else:
         num_classes, input_size = _resolve_shape(build, state, num_classes, input_size, weights_path)
     check_num_classes(num_classes)

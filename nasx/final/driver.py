@@ -63,7 +63,7 @@ class FinalDriver(DriverBase):
         self._notify("launch")
         task = {**self.task, "epochs": e.epochs, "seed": e.seed}
         return TrialSpec.build(trial_id=e.id, runner=self.kind.runner, genotype=e.genotype or {"zoo": e.name}, task=task,
-                               meta=e.meta(), network=dict(self.cfg.network or {}) if e.kind == "found" else {},
+                               meta=e.meta(), network=dict(self.cfg.network or {}),
                                run_dir=str(self.run.path), keep_weights=True, cpus=self.cpus, gpus=self.gpus,
                                measure=self.measure)
 

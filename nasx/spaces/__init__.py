@@ -6,6 +6,7 @@ from . import macro as _macro  # noqa: F401
 from . import mobile_family as _mobile_family  # noqa: F401
 from . import nb201 as _nb201  # noqa: F401
 from . import resnet_family as _resnet_family  # noqa: F401
+from . import rnn as _rnn  # noqa: F401
 from .base import Chooser, RandomChooser, RecordingChooser, ReplayChooser, SearchSpace, SpaceSettings
 from .genotype_io import genotype_from_obj, read_genotype
 from .registry import get_space, register_kind, space_from_settings, space_names, spaces_dir

@@ -35,7 +35,22 @@ class TaskKind:
     data_schemes: tuple[str, ...] | None = None
     input_contract: str = ""
     description: str = ""
+    default_data: str = "digits"  # the data a search of this kind reads when its config names none
     origin: str = field(default="", compare=False)
+
+    def make_task(self, settings: dict):
+        """The training protocol of one trial from its settings mapping (ConfigError on a bad key):
+        image classification's `nasx.evaluate.Task`; a kind with its own trainer returns its own."""
+        from ..evaluate.task import Task
+
+        return Task.from_dict(settings)
+
+    def load_data(self, task) -> object:
+        """Load (and so check) the data `task` names: a bad path or file is a one-line NasxError
+        before a search writes anything."""
+        from ..data import load_dataset
+
+        return load_dataset(task.data, val_fraction=task.val_fraction, max_train=task.max_train)
 
     def metric(self, name: str) -> Metric:
         """A metric this kind reports or one every kind shares; ConfigError naming the kind otherwise."""
@@ -78,6 +93,22 @@ class TaskKind:
         if bad:
             raise ConfigError(f"baselines: {', '.join(map(repr, bad))} unknown for task kind {self.name!r}; "
                               f"known: {', '.join(known)}", keys=("baselines",))
+
+    def train_baseline(self, name: str, task, network: dict) -> dict:
+        """Train baseline `name` under the search's protocol `task` (no final phase); its journal fields:
+        status, reason, the kind's metrics and the shared costs. Image classification: a zoo model
+        through nasx.evaluate, with whether it learned (nasx.learned) and, if not, why."""
+        from ..evaluate import TrainingEvaluator
+        from ..learned import assess
+
+        ev = TrainingEvaluator()
+        res = ev.evaluate(f"zoo:{name}", task)
+        learned, why = assess(name, res, task, ev.dataset_for(task))
+        keys = (*self.quality_names(), "params", "macs", "latency_ms_b1", "device_seconds")
+        rec = {"status": res.status, "reason": res.reason, **{k: res.metrics.get(k) for k in keys}, **learned}
+        if why:
+            rec["why_not"] = why
+        return rec
 
     def input_spec(self, build: dict):
         """What one sample of this kind's networks is (a nasx.inputs.InputSpec), from a trial's build

@@ -73,7 +73,7 @@ def train_trial(spec: TrialSpec, report=None) -> TrialOutcome:
     task = spec.make_task()
     dataset = cached_dataset(task.data, task.val_fraction, task.max_train)
     torch.manual_seed(task.seed)
-    build = build_record(spec.network, dataset, task.data)
+    build = build_record({} if (spec.meta or {}).get("zoo") else spec.network, dataset, task.data)
     try:
         model, arch = _build(spec, dataset)
     except Exception as exc:  # noqa: BLE001 - a candidate that cannot be built is a failed candidate
