@@ -7,16 +7,17 @@ size trained the same way, so these follow the same forward contract and regular
 - `forward(tokens (N, T), hidden=None) -> (logits (N, T, V), hidden)` batch-first; `hidden` is a
   flat tuple (h_0, c_0, h_1, c_1, ...) of (1, N, width) tensors for LSTMs, one such tensor for a
   one-layer GRU; `init_hidden(n)` gives zeros of that form.
-- tied decoder (AWD-LSTM: the last layer's width is emsize, the others nhid; a one-layer model has
-  width emsize, so nhid must equal it), embedding init uniform in +-init_range, zero decoder bias.
+- tied decoder (AWD-LSTM: the last layer's width is `embedding`, the others `hidden`; a one-layer
+  model has width `embedding`, so `hidden` must equal it), embedding init uniform in +-init_range,
+  zero decoder bias.
 - `dropoute` (embedding rows), `dropouti` (embedding output), `dropout` (last layer's output),
   `dropoutx` (each layer's input) and `dropouth` (the hidden state fed back into each layer): all
   variational, one mask per sequence shared over time, active only in training mode. With dropouth
   > 0 in training the layer runs step by step (the mask sits inside the recurrence); otherwise it is
   one call of torch's fused nn.LSTM / nn.GRU with the same weights.
 
-    s = size_to_params("lstm", 10000, 23_000_000)   # emsize = nhid = s: about 23M parameters
-    net = create_lm_baseline("lstm", 10000, emsize=s, nhid=s, dropoute=0.1)
+    s = size_to_params("lstm_lm", 10000, 23_000_000)   # embedding = hidden = s: about 23M parameters
+    net = create_lm_baseline("lstm_lm", 10000, embedding=s, hidden=s, dropoute=0.1)
 
 so that a baseline can be compared at equal size with a found cell.
 """
@@ -34,7 +35,7 @@ from .spaces.rnn_network import embedded_dropout, locked_dropout, variational_ma
 
 LM_BASELINES: Registry[Callable[..., nn.Module]] = Registry("language-model baseline")
 # name -> (cell kind, layers)
-_SHAPES: dict[str, tuple[str, int]] = {"lstm": ("lstm", 1), "lstm2": ("lstm", 2), "gru": ("gru", 1)}
+_SHAPES: dict[str, tuple[str, int]] = {"lstm_lm": ("lstm", 1), "lstm2_lm": ("lstm", 2), "gru_lm": ("gru", 1)}
 _GATES = {"lstm": 4, "gru": 3}
 
 
@@ -81,29 +82,33 @@ class RecurrentLayer(nn.Module):
 
 
 class RecurrentLM(nn.Module):
-    """Embedding -> `layers` LSTM/GRU layers -> decoder tied to the embedding (AWD-LSTM layout)."""
+    """Embedding -> `layers` LSTM/GRU layers -> decoder tied to the embedding (AWD-LSTM layout: the
+    last layer's width is `embedding`, the others' `hidden`)."""
 
-    def __init__(self, kind: str, layers: int, ntoken: int, emsize: int = 300, nhid: int | None = None,
+    def __init__(self, kind: str, layers: int, ntoken: int, embedding: int = 300, hidden: int | None = None,
                  dropout: float = 0.75, dropouth: float = 0.25, dropoutx: float = 0.75, dropouti: float = 0.2,
                  dropoute: float = 0.0, init_range: float = 0.1):
         super().__init__()
-        nhid = int(emsize if nhid is None else nhid)
-        if layers == 1 and nhid != int(emsize):
-            raise NasxError(f"a one-layer {kind} baseline has width emsize ({emsize}) (tied decoder); "
-                            f"nhid {nhid} must equal it or be left out")
+        for key, size in (("embedding", embedding), ("hidden", hidden)):
+            if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 4096):
+                raise NasxError(f"{key} must be an integer in [1, 4096], got {size!r}")
+        hidden = int(embedding if hidden is None else hidden)
+        if layers == 1 and hidden != int(embedding):
+            raise NasxError(f"a one-layer {kind} baseline has width embedding ({embedding}) (tied decoder); "
+                            f"hidden {hidden} must equal it or be left out")
         if int(ntoken) < 2:
             raise NasxError(f"vocabulary size must be at least 2, got {ntoken}")
         for key, p in (("dropout", dropout), ("dropouth", dropouth), ("dropoutx", dropoutx),
                        ("dropouti", dropouti), ("dropoute", dropoute)):
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
                 raise NasxError(f"{key} must be a probability in [0, 1), got {p!r}")
-        self.kind, self.ntoken, self.emsize, self.nhid = kind, int(ntoken), int(emsize), nhid
+        self.kind, self.ntoken, self.ninp, self.nhid = kind, int(ntoken), int(embedding), hidden
         self.dropout, self.dropouti, self.dropoute = float(dropout), float(dropouti), float(dropoute)
-        self.widths = [nhid] * (layers - 1) + [self.emsize]
-        ins = [self.emsize] + self.widths[:-1]
-        self.encoder = nn.Embedding(self.ntoken, self.emsize)
+        self.widths = [hidden] * (layers - 1) + [self.ninp]
+        ins = [self.ninp] + self.widths[:-1]
+        self.encoder = nn.Embedding(self.ntoken, self.ninp)
         self.rnns = nn.ModuleList(RecurrentLayer(kind, i, w, dropoutx, dropouth) for i, w in zip(ins, self.widths))
-        self.decoder = nn.Linear(self.emsize, self.ntoken)
+        self.decoder = nn.Linear(self.ninp, self.ntoken)
         self.decoder.weight = self.encoder.weight
         nn.init.uniform_(self.encoder.weight, -float(init_range), float(init_range))
         nn.init.zeros_(self.decoder.bias)
@@ -118,7 +123,7 @@ class RecurrentLM(nn.Module):
 
     def forward(self, tokens: torch.Tensor, hidden=None, return_h: bool = False):
         """tokens (N, T) -> (logits (N, T, ntoken), hidden as `init_hidden`); `return_h` adds the last
-        layer's raw and dropped-out outputs (N, T, emsize), for AR/TAR regularisation."""
+        layer's raw and dropped-out outputs (N, T, embedding), for AR/TAR regularisation."""
         if hidden is None:
             hidden = self.init_hidden(tokens.size(0))
         states = (hidden,) if isinstance(hidden, torch.Tensor) else tuple(hidden)
@@ -163,27 +168,29 @@ def _get(name: str) -> Callable[..., nn.Module]:
     return LM_BASELINES.get_or_error(name)
 
 
-def create_lm_baseline(name: str, vocab_size: int, emsize: int = 300, nhid: int | None = None,
+def create_lm_baseline(name: str, vocab_size: int, embedding: int = 300, hidden: int | None = None,
                        **dropouts) -> nn.Module:
-    """Baseline `name` (lstm, lstm2, gru) for `vocab_size` tokens; `dropouts`: dropout, dropouth,
-    dropoutx, dropouti, dropoute (defaults: the DARTS search settings) and init_range."""
-    return _get(name)(vocab_size, emsize=emsize, nhid=nhid, **dropouts)
+    """Baseline `name` (lstm_lm, lstm2_lm, gru_lm) for `vocab_size` tokens; `embedding` the embedding
+    size (= the last layer's width: the decoder is tied), `hidden` the other layers' width (default:
+    `embedding`); `dropouts`: dropout, dropouth, dropoutx, dropouti, dropoute (defaults: the DARTS search
+    settings) and init_range. Baselines are always tied (AWD-LSTM's layout)."""
+    return _get(name)(vocab_size, embedding=embedding, hidden=hidden, **dropouts)
 
 
-def baseline_params(name: str, vocab_size: int, emsize: int, nhid: int | None = None) -> int:
+def baseline_params(name: str, vocab_size: int, embedding: int, hidden: int | None = None) -> int:
     """The parameter count of a baseline, without building it (the decoder's weight is the embedding's)."""
     _get(name)
     kind, layers = _SHAPES[name]
-    nhid = emsize if nhid is None else nhid
-    widths = [nhid] * (layers - 1) + [emsize]
-    ins = [emsize] + widths[:-1]
+    hidden = embedding if hidden is None else hidden
+    widths = [hidden] * (layers - 1) + [embedding]
+    ins = [embedding] + widths[:-1]
     rnn = sum(_GATES[kind] * (i * w + w * w + 2 * w) for i, w in zip(ins, widths))
-    return vocab_size * emsize + vocab_size + rnn
+    return vocab_size * embedding + vocab_size + rnn
 
 
 def size_to_params(name: str, vocab_size: int, target_params: int) -> int:
-    """The size s (1..4096; emsize = nhid = s) at which baseline `name` has the parameter count
-    closest to `target_params`: `create_lm_baseline(name, vocab_size, emsize=s, nhid=s)`."""
+    """The size s (1..4096; embedding = hidden = s) at which baseline `name` has the parameter count
+    closest to `target_params`: `create_lm_baseline(name, vocab_size, embedding=s, hidden=s)`."""
     _get(name)
     if isinstance(target_params, bool) or not isinstance(target_params, int) or target_params < 1:
         raise NasxError(f"target_params must be a positive integer, got {target_params!r}")

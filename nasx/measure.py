@@ -127,10 +127,13 @@ def layer_table(model: nn.Module, input_size=(3, 32, 32)) -> list[LayerRow]:
 
 
 def summarize(model: nn.Module, input_size=(3, 32, 32)) -> dict:
-    """params, MACs and FLOPs at `input_size` as one dict (what `nasx describe` prints)."""
-    flops = count_flops(model, input_size)
-    return {"params": count_params(model), "macs": flops // 2, "flops": flops,
-            "input_size": "x".join(str(v) for v in parse_input_size(input_size))}
+    """params, MACs and FLOPs at `input_size` (a CxHxW shape or a nasx.inputs.InputSpec, e.g. token
+    ids) as one dict (what `nasx describe` prints); `input_size` as text: '3x32x32', '35 tokens (vocab 10000)'."""
+    from .inputs import InputSpec
+
+    spec = input_size if isinstance(input_size, InputSpec) else InputSpec(parse_input_size(input_size))
+    flops = count_flops(model, spec)
+    return {"params": count_params(model), "macs": flops // 2, "flops": flops, "input_size": spec.text()}
 
 
 def rows_as_dicts(rows: list[LayerRow]) -> list[dict]:

@@ -1,8 +1,11 @@
 """Recurrent-cell spaces (DARTS's and ENAS's), their language model, the LSTM/GRU baselines and the
-export emitter: the network contract a trainer is written against, checked on tiny sizes."""
+export emitter: the network contract a trainer is written against, checked on tiny sizes; the
+published recurrent cells (darts_v1_rnn, darts_v2_rnn, enas_rnn) as named genotypes; `nasx describe`
+on a token model."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -11,16 +14,30 @@ import torch.nn.functional as F
 
 from nasx.errors import GenotypeError, NasxError, SpaceError
 from nasx.measure import count_params
-from nasx.spaces import RandomChooser, get_space, space_from_settings
+from nasx.spaces import RandomChooser, get_space, read_genotype, space_from_settings
+from nasx.spaces.published import published_genotype, published_names
 from nasx.spaces.rnn import concat_of
 
 VOCAB, N, T = 17, 3, 5
-SMALL = {"nhid": 12, "init_range": 0.3}  # emsize follows nhid
-SPACES = ("rnn_darts", "rnn_enas")
+SMALL = {"hidden": 12, "init_range": 0.3}  # embedding follows hidden while tied
+# the first ENAS code's form (12 nodes with node 0, the mean of the loose ends), as a user space
+LOOSE = {"kind": "rnn_cell", "name": "enas_loose_ends", "nodes": 11, "output": "mean_loose_ends"}
+SPACES = ("rnn_darts", "rnn_enas", "loose")
+ENAS_LM_FUNCS = ["tanh", "relu", "sigmoid", "identity"]  # enas_lm src/fixed_lib.py _select_function ids 0-3
+
+
+def space_of(name):
+    return space_from_settings(LOOSE) if name == "loose" else get_space(name)
 
 
 def small(name, **kw):
-    return get_space(name).with_network(**{**SMALL, **kw})
+    return space_of(name).with_network(**{**SMALL, **kw})
+
+
+def decode_enas_lm_arc(fixed_arc: str) -> list:
+    """enas_lm's fixed_arc: (predecessor, function id) per node after node 0."""
+    arc = [int(v) for v in fixed_arc.split()]
+    return [[ENAS_LM_FUNCS[arc[k + 1]], arc[k]] for k in range(0, len(arc), 2)]
 
 
 def tokens(n=N, t=T, seed=0):
@@ -44,20 +61,31 @@ def test_bundled_settings_follow_the_references():
     d, e = get_space("rnn_darts"), get_space("rnn_enas")
     assert d.kind == e.kind == "rnn_cell" and d.task_kind == "language-modelling"
     s = d.settings
-    assert (s.nodes, s.output, s.emsize, s.nhid) == (8, "mean_all", 300, 300)
+    assert (s.nodes, s.output, s.embedding, s.hidden, s.tied) == (8, "mean_all", 300, 300, True)
     assert (s.dropout, s.dropouth, s.dropoutx, s.dropouti, s.dropoute, s.init_range) == (0.75, 0.25, 0.75, 0.2, 0, 0.04)
-    assert set(s.activations) == set(e.settings.activations) == {"tanh", "relu", "sigmoid", "identity"}
-    assert (e.settings.nodes, e.settings.output) == (11, "mean_loose_ends")  # 12 with node 0
+    assert set(s.activations) == {"tanh", "relu", "sigmoid", "identity"}
+    # ENAS as enas_lm has it: src/child.py's search settings, 8 nodes, the mean of all nodes
+    es = e.settings
+    assert (es.nodes, es.output, es.embedding, es.hidden, es.tied) == (8, "mean_all", 200, 200, True)
+    assert (es.dropout, es.dropouth, es.dropoutx, es.dropouti, es.dropoute, es.init_range) == (
+        0.75, 0.25, 0.75, 0.2, 0.1, 0.04)  # drop_o, drop_l, drop_x, drop_i, drop_e
+    assert es.activations == ENAS_LM_FUNCS  # a decision's option index is enas_lm's function id
     assert [k for k, _ in d.decisions()][:4] == ["node1_pred", "node1_act", "node2_pred", "node2_act"]
-    assert d.size() == 40320 * 4 ** 8 and len(d.decisions()) == 16
-    assert set(d.network_keys) == {"emsize", "nhid", "dropout", "dropouth", "dropoutx", "dropouti", "dropoute",
-                                   "init_range"}
-    big = d.with_network(nhid=850, dropoute=0.1)
-    assert (big.settings.emsize, big.settings.nhid, big.settings.dropoute, big.name) == (850, 850, 0.1, "rnn_darts")
+    assert d.size() == e.size() == 40320 * 4 ** 8 and len(d.decisions()) == 16
+    assert d.network_keys == e.network_keys == ("embedding", "hidden", "dropout", "dropouth", "dropoutx", "dropouti",
+                                                "dropoute", "tied", "init_range")
+    big = d.with_network(hidden=850, dropoute=0.1)  # tied: embedding follows hidden
+    assert (big.settings.embedding, big.settings.hidden, big.settings.dropoute, big.name) == (850, 850, 0.1, "rnn_darts")
+    untied = d.with_network(tied=False, hidden=64)  # untied: embedding keeps its own size
+    assert (untied.settings.embedding, untied.settings.hidden) == (300, 64)
 
 
 @pytest.mark.parametrize("bad,message", [
-    ({"emsize": 16, "nhid": 32}, "emsize .16. must equal nhid .32."),
+    ({"embedding": 16, "hidden": 32}, "embedding .16. must equal hidden .32. while tied is true"),
+    ({"tied": "no"}, "tied must be true or false"),
+    ({"hidden": 0}, "hidden must be an integer"),
+    ({"emsize": 300}, "unknown key.s. emsize"),
+    ({"seeds": {"x": "darts_v9_rnn"}}, "seed x: 'darts_v9_rnn' is no published recurrent cell"),
     ({"dropout": 1.0}, "dropout must be a probability"),
     ({"activations": ["tanh", "gelu"]}, "activations must be"),
     ({"output": "mean_last"}, "output must be one of"),
@@ -80,7 +108,7 @@ def test_random_genotypes_build_and_train_one_step(name):
         model = space.build(g, num_classes=VOCAB, input_size=None).train()
         x = tokens()
         logits, hidden = model(x)
-        assert logits.shape == (N, T, VOCAB) and hidden.shape == (1, N, space.settings.nhid)
+        assert logits.shape == (N, T, VOCAB) and hidden.shape == (1, N, space.settings.hidden)
         loss = F.cross_entropy(logits.reshape(-1, VOCAB), tokens(seed=1).reshape(-1))
         assert torch.isfinite(loss)
         loss.backward()
@@ -108,7 +136,7 @@ def test_hidden_state_carries_across_calls(name):
     second, h2 = model(x[:, 3:], h.detach())
     assert torch.allclose(torch.cat([first, second], 1), whole, atol=1e-6)
     assert torch.allclose(h2, h_whole, atol=1e-6)
-    assert torch.equal(model.init_hidden(4), torch.zeros(1, 4, space.settings.nhid))
+    assert torch.equal(model.init_hidden(4), torch.zeros(1, 4, space.settings.hidden))
     fresh, _ = model(x[:, 3:])  # hidden=None is zeros, so a fresh start differs from the carried state
     assert not torch.allclose(fresh, second)
 
@@ -135,7 +163,7 @@ def test_mean_loose_ends_averages_exactly_the_nodes_nobody_reads():
     assert concat_of(rec, "mean_all") == list(range(1, 12))
     chain = [["tanh", i] for i in range(11)]
     assert concat_of(chain, "mean_loose_ends") == [11]
-    space = small("rnn_enas")
+    space = small("loose")
     g = space.genotype({"recurrent": chain})
     cell = space.build(g, VOCAB).eval().rnns[0]
     x, h = torch.randn(N, 12), torch.randn(N, 12)
@@ -228,32 +256,77 @@ def test_malformed_genotypes_get_precise_errors(mutate, message):
         space.genotype(d)
 
 
-def test_published_cells_load_as_seeds():
+ENAS_LM_ARC = "0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2"  # google-research enas_lm/README.md, ENAS's cell
+ENAS_LM_DARTS_ARC = "0 2 1 1 1 1 1 3 2 0 5 2 3 0 5 1"  # the same README: "the architecture found by DARTS"
+PUBLISHED_RNN = {"darts_v1_rnn": "rnn_darts", "darts_v2_rnn": "rnn_darts", "enas_rnn": "rnn_enas"}
+
+
+def test_published_recurrent_cells_resolve_in_their_spaces_and_build():
+    assert published_names("rnn_cell") == sorted(PUBLISHED_RNN)
+    assert not set(PUBLISHED_RNN) & set(published_names("cells"))
+    for name, space_name in PUBLISHED_RNN.items():
+        g = read_genotype(name)  # what --genotype NAME reads
+        assert g.space == space_name and g == published_genotype(name)
+        space = get_space(space_name)
+        assert space.seed_genotype(name) == g  # what --seed-arch NAME asks
+        assert space.concat(g) == list(range(1, 9))  # both spaces average every node
+        model = small(space_name).build(g, num_classes=VOCAB).eval()
+        assert model(tokens())[0].shape == (N, T, VOCAB)
+    assert read_genotype("darts_v2").space == "cells"  # the CNN cell keeps its name
+    # the cells of one rnn_cell space fit the other (same node count and activations), by explicit choice
+    assert published_genotype("enas_rnn", "rnn_darts").space == "rnn_darts"
+    assert read_genotype("darts_v2_rnn", "rnn_enas").space == "rnn_enas"
+    with pytest.raises(GenotypeError, match="darts_v2_rnn is a recurrent cell; space cells is of kind cells"):
+        published_genotype("darts_v2_rnn", "cells")
+    with pytest.raises(GenotypeError, match="darts_v2 is a NASNet-style cell; space rnn_darts is of kind rnn_cell"):
+        published_genotype("darts_v2", "rnn_darts")
+    with pytest.raises(GenotypeError, match="did you mean darts_v2_rnn"):
+        read_genotype("darts_v2_rn")
+    with pytest.raises(GenotypeError, match="enas_rnn cannot be expressed in space enas_loose_ends.*11 nodes"):
+        published_genotype("enas_rnn", space_of("loose"))
+
+
+def test_published_recurrent_cells_are_the_reference_codes():
     darts, enas = get_space("rnn_darts"), get_space("rnn_enas")
-    assert darts.seed_names() == ["darts_v1", "darts_v2"] and enas.seed_names() == ["enas", "enas_authors"]
-    v2 = darts.seed_genotype("darts_v2")  # quark0/darts rnn/genotypes.py
-    assert v2.data["recurrent"][:3] == [["sigmoid", 0], ["relu", 1], ["relu", 1]]
-    assert darts.concat(v2) == list(range(1, 9))
+    v2 = read_genotype("darts_v2_rnn")  # quark0/darts rnn/genotypes.py DARTS_V2
+    assert v2.data["recurrent"] == [["sigmoid", 0], ["relu", 1], ["relu", 1], ["identity", 1], ["tanh", 2],
+                                    ["sigmoid", 5], ["tanh", 3], ["relu", 5]]
+    assert read_genotype("darts_v1_rnn").data["recurrent"] == [
+        ["relu", 0], ["relu", 1], ["tanh", 2], ["relu", 3], ["relu", 4], ["identity", 1], ["relu", 5], ["relu", 1]]
     assert darts.genotype({**v2.data, "concat": list(range(1, 9))}) == v2  # DARTS's own concat is accepted
-    e = enas.seed_genotype("enas")
-    assert enas.concat(e) == [2, 5, 6, 9, 10, 11]  # DARTS's ENAS concat: exactly the loose ends
-    # the ENAS authors' scripts/ptb_final.sh fixed_arc: a[0] node 0's activation, then (predecessor, activation)
-    fixed_arc = "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1"
-    arc = [int(v) for v in fixed_arc.split(" ")]
-    funcs = ["tanh", "relu", "identity", "sigmoid"]
-    assert funcs[arc[0]] == "tanh"  # the DARTS form's fixed node 0
-    rec = [[funcs[arc[k + 1]], arc[k]] for k in range(1, len(arc), 2)]
-    assert enas.seed_genotype("enas_authors") == enas.genotype({"recurrent": rec})
-    with pytest.raises(GenotypeError, match="recurrent must list 8 nodes"):
-        darts.genotype(e.data)  # ENAS's cell has 11 nodes: not a DARTS-space cell
+    # enas_lm's README runs DARTS's cell as a fixed arc: it decodes to DARTS_V2 (two transcriptions agree)
+    assert decode_enas_lm_arc(ENAS_LM_DARTS_ARC) == v2.data["recurrent"]
+    assert read_genotype("enas_rnn").data["recurrent"] == decode_enas_lm_arc(ENAS_LM_ARC)
+    # the spaces' YAML seeds are DARTS's / ENAS's own short names for the same cells
+    assert darts.seed_names() == ["darts_v1", "darts_v2"] and enas.seed_names() == ["enas"]
+    assert darts.seed_genotype("darts_v2") == v2 and enas.seed_genotype("enas") == read_genotype("enas_rnn")
     with pytest.raises(SpaceError, match="no seed architecture 'enas' .enas is a seed of rnn_enas.; available: "
-                                         "darts_v1, darts_v2"):
+                                         "darts_v1, darts_v2; published recurrent cells: darts_v1_rnn"):
         darts.seed_genotype("enas")
+
+
+def test_the_withdrawn_enas_cell_fits_a_user_space_of_its_form():
+    """melodyguan/enas (whose README withdraws its PTB code): 12 nodes with node 0, the mean of the loose
+    ends. DARTS's transcription (rnn/genotypes.py ENAS) and the authors' ptb_final.sh fixed_arc build in a
+    user space of that form; the bundled rnn_enas follows enas_lm instead."""
+    loose = space_of("loose")
+    darts_enas = [["tanh", 0], ["tanh", 1], ["relu", 1], ["tanh", 3], ["tanh", 3], ["relu", 3], ["relu", 4],
+                  ["relu", 7], ["relu", 8], ["relu", 8], ["relu", 8]]
+    g = loose.genotype({"recurrent": darts_enas, "concat": [2, 5, 6, 9, 10, 11]})  # DARTS's concat = loose ends
+    assert loose.concat(g) == [2, 5, 6, 9, 10, 11]
+    fixed_arc = "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1"  # melodyguan/enas scripts/ptb_final.sh
+    arc = [int(v) for v in fixed_arc.split()]
+    funcs = ["tanh", "relu", "identity", "sigmoid"]  # melodyguan/enas src/ptb/ptb_enas_child.py's ids
+    assert funcs[arc[0]] == "tanh"  # node 0's activation: the fixed tanh of the DARTS / enas_lm form
+    authors = loose.genotype({"recurrent": [[funcs[arc[k + 1]], arc[k]] for k in range(1, len(arc), 2)]})
+    assert loose.concat(authors) == [3, 4, 7, 9, 10, 11]
+    with pytest.raises(GenotypeError, match="recurrent must list 8 nodes"):
+        get_space("rnn_enas").genotype(g.data)
 
 
 def test_encode_mutate_sample_and_strings():
     for name in SPACES:
-        space = get_space(name)
+        space = space_of(name)
         g = space.sample(5)
         v = space.encode(g)
         assert v.shape == (space.encoding_size,) and v.sum() == len(space.decisions())
@@ -264,10 +337,66 @@ def test_encode_mutate_sample_and_strings():
         assert space.from_string(space.to_string(g)) == g
 
 
-def test_darts_v2_at_final_size_has_the_papers_23m_parameters():
-    space = get_space("rnn_darts").with_network(nhid=850, dropoute=0.1)
+def test_published_cells_at_their_final_sizes():
+    space = get_space("rnn_darts").with_network(hidden=850, dropoute=0.1)  # quark0/darts rnn/train.py
     model = space.build(space.seed_genotype("darts_v2"), num_classes=10000)
     assert count_params(model) == 22_960_000  # DARTS Table 2: 23M
+    # enas_lm src/fixed.py (GPU): hidden 800, 10,000 words; its graph has no decoder bias (20,800,000)
+    enas = get_space("rnn_enas").with_network(hidden=800)
+    assert count_params(enas.build(read_genotype("enas_rnn"), num_classes=10000)) == 20_800_000 + 10_000
+
+
+def test_untied_decoder_builds_and_trains_one_step():
+    space = small("rnn_darts", tied=False, embedding=8, hidden=12)
+    model = space.build(space.seed_genotype("darts_v2"), num_classes=VOCAB).train()
+    assert model.decoder.weight is not model.encoder.weight and model.decoder.weight.shape == (VOCAB, 12)
+    cell = (8 + 12) * 24 + 8 * 12 * 24  # W0: (embedding + hidden) x 2 hidden, then 8 x (hidden x 2 hidden)
+    assert count_params(model) == VOCAB * 8 + VOCAB * 12 + VOCAB + cell  # embedding, decoder, bias, cell
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    logits, hidden = model(tokens())
+    assert logits.shape == (N, T, VOCAB) and hidden.shape == (1, N, 12)
+    F.cross_entropy(logits.reshape(-1, VOCAB), tokens(seed=1).reshape(-1)).backward()
+    opt.step()
+    after = model.state_dict()
+    assert all(not torch.equal(before[k], after[k]) for k in ("encoder.weight", "decoder.weight", "rnns.0._W0"))
+    tied = small("rnn_darts").build(space.seed_genotype("darts_v2"), num_classes=VOCAB)
+    assert tied.decoder.weight is tied.encoder.weight
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"embedding": 16, "hidden": 32}, "embedding \\(16\\) must equal hidden \\(32\\) while tied is true"),
+    ({"tied": "no"}, "tied must be true or false, got 'no'"),
+    ({"emsize": 16}, "network setting.s. emsize cannot be overridden; allowed: embedding, hidden"),
+    ({"dropouth": 1.5}, "dropouth must be a probability"),
+])
+def test_bad_network_values_are_one_line_errors(overrides, message):
+    with pytest.raises(SpaceError, match=message) as info:
+        get_space("rnn_darts").with_network(**overrides)
+    assert "\n" not in str(info.value)
+
+
+def test_describe_a_token_model(run_cli):
+    rc, out, err = run_cli("describe", "--genotype", "darts_v2_rnn", "--network", "embedding=850", "--network",
+                           "hidden=850", "--num-classes", "10000", "--json")
+    assert rc == 0, err
+    rec = json.loads(out)
+    assert rec["space"] == "rnn_darts" and rec["network"] == {"embedding": 850, "hidden": 850}
+    assert rec["params"] == 22_960_000  # beside DARTS's 23M
+    # 35 steps x (W0's 2 halves + 8 nodes, each 850 x 1700, + the 850 x 10000 decoder)
+    assert rec["macs"] == 35 * (10 * 850 * 1700 + 850 * 10000)
+    assert rec["input_size"] == "35 tokens (vocab 10000)"
+    rc, out, err = run_cli("describe", "--genotype", "enas_rnn", "--network", "hidden=16", "--network", "tied=false",
+                           "--num-classes", "50", "--input-size", "7")
+    assert rc == 0, err
+    assert "at 7 tokens (vocab 50)" in out
+    for args, message in ((("--network", "embedding=850", "--network", "hidden=800"), "must equal hidden"),
+                          (("--network", "emsize=850"), "cannot be overridden"),
+                          (("--network", "hidden"), "KEY=VALUE"),
+                          (("--input-size", "3x32x32"), "take token ids")):
+        rc, out, err = run_cli("describe", "--genotype", "darts_v2_rnn", *args)
+        assert rc == 2 and message in err and "Traceback" not in err, (args, err)
+        assert len(err.strip().splitlines()) == 1
 
 
 # ---------------------------------------------------------------- baselines
@@ -275,10 +404,11 @@ def test_darts_v2_at_final_size_has_the_papers_23m_parameters():
 def test_baselines_follow_the_contract():
     from nasx.lm_baselines import create_lm_baseline, lm_baseline_names
 
-    assert lm_baseline_names() == ["gru", "lstm", "lstm2"]
+    assert lm_baseline_names() == ["gru_lm", "lstm2_lm", "lstm_lm"]
     x = tokens(t=7)
     for name in lm_baseline_names():
-        model = create_lm_baseline(name, VOCAB, emsize=10, nhid=14 if name == "lstm2" else None, init_range=0.3)
+        model = create_lm_baseline(name, VOCAB, embedding=10, hidden=14 if name == "lstm2_lm" else None,
+                                   init_range=0.3)
         model.train()
         logits, _ = model(x)
         assert logits.shape == (N, 7, VOCAB) and model.encoder.weight is model.decoder.weight
@@ -293,18 +423,28 @@ def test_baselines_follow_the_contract():
         init = model.init_hidden(N)
         flat = init if isinstance(init, tuple) else (init,)
         assert all(isinstance(t, torch.Tensor) and not t.any() for t in flat)
-        assert len(flat) == {"gru": 1, "lstm": 2, "lstm2": 4}[name]
-    with pytest.raises(NasxError, match="unknown language-model baseline 'lstm3'.*known: gru, lstm, lstm2"):
-        create_lm_baseline("lstm3", VOCAB)
-    with pytest.raises(NasxError, match="nhid 20 must equal it"):
-        create_lm_baseline("lstm", VOCAB, emsize=10, nhid=20)
+        assert len(flat) == {"gru_lm": 1, "lstm_lm": 2, "lstm2_lm": 4}[name]
+    with pytest.raises(NasxError, match="unknown language-model baseline 'lstm'.*known: gru_lm, lstm2_lm, lstm_lm"):
+        create_lm_baseline("lstm", VOCAB)
+    with pytest.raises(NasxError, match="hidden 20 must equal it"):
+        create_lm_baseline("lstm_lm", VOCAB, embedding=10, hidden=20)
+    with pytest.raises(NasxError, match="embedding must be an integer"):
+        create_lm_baseline("gru_lm", VOCAB, embedding=0)
+    from nasx.tasks import get_task_kind
+    from nasx.tasks.language import BASELINE_KEYS
+
+    kind = get_task_kind("language-modelling")
+    assert kind.baselines == ("lstm_lm",) and set(kind.baseline_names()) == {"lstm_lm", "lstm2_lm", "gru_lm"}
+    assert set(BASELINE_KEYS) <= set(get_space("rnn_darts").network_keys)  # a run's settings a baseline takes
+    sizes = {k: v for k, v in get_space("rnn_darts").network_settings().items() if k in BASELINE_KEYS}
+    assert count_params(create_lm_baseline("lstm_lm", VOCAB, **sizes)) > 0
 
 
 def test_baseline_recurrent_dropout_runs_the_same_weights_step_by_step():
     from nasx.lm_baselines import create_lm_baseline
 
-    for name in ("lstm", "gru"):
-        model = create_lm_baseline(name, VOCAB, emsize=8, dropout=0, dropouth=0, dropoutx=0, dropouti=0).train()
+    for name in ("lstm_lm", "gru_lm"):
+        model = create_lm_baseline(name, VOCAB, embedding=8, dropout=0, dropouth=0, dropoutx=0, dropouti=0).train()
         x = tokens()
         fused = model(x)[0]
         model.rnns[0].dropouth = 1e-9  # a mask of ones (up to 1e-9): the step-by-step path
@@ -314,22 +454,23 @@ def test_baseline_recurrent_dropout_runs_the_same_weights_step_by_step():
 def test_size_to_params_lands_within_ten_percent():
     from nasx.lm_baselines import baseline_params, create_lm_baseline, size_to_params
 
-    for name, target in (("lstm", 200_000), ("lstm2", 300_000), ("gru", 150_000)):
+    for name, target in (("lstm_lm", 200_000), ("lstm2_lm", 300_000), ("gru_lm", 150_000)):
         s = size_to_params(name, 1000, target)
-        model = create_lm_baseline(name, 1000, emsize=s, nhid=s)
+        model = create_lm_baseline(name, 1000, embedding=s, hidden=s)
         assert count_params(model) == baseline_params(name, 1000, s)
         assert abs(count_params(model) - target) <= 0.1 * target, (name, s, count_params(model))
 
 
 # ---------------------------------------------------------------- export
 
-@pytest.mark.parametrize("name", SPACES)
-def test_exported_code_rebuilds_the_same_model(name):
+@pytest.mark.parametrize("name,network", [*((n, {}) for n in SPACES),
+                                          ("rnn_darts", {"tied": False, "embedding": 6})])
+def test_exported_code_rebuilds_the_same_model(name, network):
     from nasx.export.codegen import generate
     from nasx.export.render import ModelInfo, render
     from nasx.inputs import InputSpec
 
-    space = small(name, dropoute=0.1)
+    space = small(name, dropoute=0.1, **network)
     g = space.sample(11)
     gen = generate(space, g)
     info = ModelInfo("test", g.data, 0, None, VOCAB, InputSpec((T,), vocab=VOCAB), "tests", False)
@@ -341,6 +482,7 @@ def test_exported_code_rebuilds_the_same_model(name):
     model = space.build(g, num_classes=VOCAB)
     net.load_state_dict(model.state_dict(), strict=True)
     assert net.dropoute == 0.1 and net.rnns[0].recurrent == model.rnns[0].recurrent
+    assert net.tied == space.settings.tied and net.ninp == space.settings.embedding
     net.eval(), model.eval()
     x = tokens()
     assert torch.equal(net(x)[0], model(x)[0])
@@ -356,4 +498,7 @@ def test_exporter_refuses_unvalidated_values():
     space.settings = copy.copy(space.settings)
     space.settings.dropout = "0.5); import os; ("
     with pytest.raises(NasxError, match="dropout"):
+        emit_rnn_cell(space, g)
+    space.settings.dropout, space.settings.tied = 0.5, "True); import os; ("
+    with pytest.raises(NasxError, match="tied"):
         emit_rnn_cell(space, g)

@@ -32,22 +32,38 @@ def test_bundled_char_corpus_is_whole_plays_with_held_out_plays():
     c = load_corpus("shakespeare")
     assert c.name == "shakespeare" and c.level == "char"
     n = (len(c.train), len(c.valid), len(c.test))
-    assert 1_000_000 <= sum(n) <= 1_200_000 and n[0] / sum(n) > 0.8
+    assert 4_500_000 <= sum(n) <= 5_000_000 and n[0] / sum(n) > 0.95
+    assert all(90_000 <= k <= 110_000 for k in n[1:])  # one play each: evaluation stays quick
     raw = {s: _raw(s) for s in ("train", "valid", "test")}
     assert c.decode(c.train) == raw["train"] and c.decode(c.valid) == raw["valid"]
+    assert c.decode(c.test) == raw["test"]
     # held-out splits are other plays, not slices of the training ones
     assert raw["valid"].startswith("THE TEMPEST\n") and raw["test"].startswith("MACBETH\n")
-    assert raw["train"].startswith("HAMLET, PRINCE OF DENMARK\n")
-    assert raw["train"].count("by William Shakespeare") == 7
+    assert raw["train"].startswith("ALL'S WELL THAT ENDS WELL\n") and raw["train"].endswith("[Exeunt.]\n")
+    assert raw["train"].count("by William Shakespeare") == 35  # every other play, and no poem
+    assert "HAMLET, PRINCE OF DENMARK\n" in raw["train"] and "THE SONNETS" not in raw["train"]
     assert "THE TEMPEST" not in raw["train"] and "MACBETH\n" not in raw["train"]
     assert "Gutenberg" not in "".join(raw.values()) and "\r" not in "".join(raw.values())
-    # vocabulary from train only: Macbeth's X (LENNOX) is in no train play, so it is <unk>
-    assert set(c.vocab) - {UNK} == set(raw["train"]) and "\n" in c.vocab
-    assert "X" not in c.vocab and c.vocab[c.unk] == UNK and c.vocab_size == 80
-    assert c.encode("LENNOX")[-1].item() == c.unk
-    assert int((c.test == c.unk).sum()) == raw["test"].count("X") > 0
+    assert "".join(raw.values()).isascii()  # no accented letters, no typographic quotes
+    # vocabulary from train only; with 35 plays every held-out char is a train char, so no <unk>
+    # (a held-out-only char becoming <unk>: test_held_out_only_char_is_unk)
+    assert set(c.vocab) == set(raw["train"]) and "\n" in c.vocab and c.vocab_size == 83
+    assert set(raw["valid"]) | set(raw["test"]) <= set(raw["train"]) and c.unk is None
     assert c.train.dtype == torch.long and c.train.dim() == 1
     assert c.vocab[0] == " "  # most frequent first
+
+
+def test_held_out_only_char_is_unk(tmp_path):
+    d = tmp_path / "plays"
+    d.mkdir()
+    test = _words(60, seed=2) + "w1 X w2\n"  # X: in no train (or valid) text
+    for fname, text in (("train.txt", _words(60)), ("valid.txt", _words(60, seed=1)), ("test.txt", test)):
+        (d / fname).write_text(text)
+    c = load_corpus(f"text:{d}")
+    assert c.level == "char" and set(c.vocab) - {UNK} == set(_words(60)) and c.vocab[c.unk] == UNK
+    assert "X" not in c.vocab and c.encode("w1X")[-1].item() == c.unk
+    assert int((c.test == c.unk).sum()) == test.count("X") == 1
+    assert c.decode(c.test) == test.replace("X", UNK) and c.decode(c.valid) == _words(60, seed=1)
 
 
 def test_bundled_word_corpus_follows_the_ptb_convention():
@@ -69,7 +85,10 @@ def test_encode_decode_round_trip():
     c = load_corpus("shakespeare")
     text = "To be, or not to be: that is the question.\nHAMLET.\n"
     assert c.decode(c.encode(text)) == text
-    assert c.decode(c.encode("a\u00e9b")) == f"a{UNK}b"  # unseen char -> <unk>
+    with pytest.raises(NasxError, match="no <unk>"):  # every held-out char is a train char: no <unk>
+        c.encode("a\u00e9b")
+    capped = load_corpus("shakespeare", vocab_size=80)
+    assert capped.decode(capped.encode("a\u00e9b")) == f"a{UNK}b"  # unseen char -> <unk>
     w = load_corpus("shakespeare", "word")
     words = "To be, or not to be:\nthat is the question.\n"
     ids = w.encode(words)

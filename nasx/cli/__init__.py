@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "visualize": ("visualize", "Zeiler-Fergus deconvnet views of a trained model's feature maps (PNG grids)."),
     "compress": ("compress", "Deep Compression: prune, weight-share and Huffman-code a trained model."),
     "bench": ("bench", "Compare search strategies on NAS-Bench-201 over many seeds: table, JSON, plot."),
+    "generate": ("generate", "Sample text from a trained language model (a run or an export folder)."),
 }
 
 

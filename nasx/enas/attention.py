@@ -19,7 +19,7 @@ class AttentionController(nn.Module):
                  op_tanh_reduce: float = 2.5, skip_target: float = 0.4):
         super().__init__()
         self.space = space
-        self.ops = list(space.settings.ops)
+        self.ops = list(space.ops())  # op names (cells, macro) or activations (rnn_cell)
         self.temperature = float(temperature)
         self.tanh_constant = tanh_constant or 0.0
         self.op_bound = self.tanh_constant / op_tanh_reduce if self.tanh_constant else 0.0

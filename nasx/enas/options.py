@@ -3,7 +3,9 @@
 Defaults: the dataclass's, overridden per space kind by `KIND_DEFAULTS`, the reference code's
 search scripts (melodyguan/enas `scripts/cifar10_micro_search.sh` for cells spaces,
 `cifar10_macro_search.sh` for the macro chain; `lstm_size=64` and `temperature=None` from
-`main.py`), then by the user's options. docs/enas.md lists each setting against the reference.
+`main.py`; for recurrent cells google-research `enas_lm/src/controller.py`), then by the user's options.
+`KIND_UNUSED` lists the options a space kind's search never reads: setting one is a one-line error.
+docs/enas.md lists each setting against the reference.
 """
 
 from __future__ import annotations
@@ -42,10 +44,16 @@ class EnasOptions:
     derive_epochs: int = 2  # proxy epochs of each re-ranked child
     derive_rank_images: int = 0  # >0: derive_top_k ranks on a fixed, seeded subset of that many val
     #   images (all of them if the split is smaller); 0: on the whole val split
+    reward_constant: float = 80.0  # recurrent cells: reward = reward_constant / shared-weight valid perplexity
+    weights_per_activation: bool = False  # recurrent cells: one weight per (node, predecessor, activation),
+    #   as enas_lm's code, instead of per (node, predecessor), as the paper describes
 
     @classmethod
     def from_dict(cls, d: dict | None, kind: str | None = None) -> EnasOptions:
         """Options from the user's dict over the defaults of the space `kind` (None: the dataclass's)."""
+        unused = sorted(set(d or {}) & set(KIND_UNUSED.get(kind, ())))
+        if unused:
+            raise ConfigError(f"strategy enas: option(s) {', '.join(unused)} do not apply to {kind} spaces")
         d = {**KIND_DEFAULTS.get(kind, {}), **(d or {})}
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(known))
@@ -88,6 +96,7 @@ class EnasOptions:
             (self.lr_t0 >= 0, "lr_t0 must be >= 0"),
             (self.lr_tmul >= 1, "lr_tmul must be >= 1"),
             (self.lr_min >= 0, "lr_min must be >= 0"),
+            (self.reward_constant > 0, "reward_constant must be > 0"),
         ]
         for ok, message in rules:
             if not ok:
@@ -104,4 +113,15 @@ KIND_DEFAULTS: dict[str, dict] = {  # the reference's search scripts, per space 
               "controller_batch": 10, "controller_steps": 30},
     "macro": {**_REFERENCE, "tanh_constant": 1.5, "op_tanh_reduce": 1.0, "controller_lr": 1e-3,
               "controller_batch": 20, "controller_steps": 50, "skip_target": 0.4, "skip_weight": 0.8},
+    # enas_lm/src/controller.py flags and _set_default_params: lstm 64, temperature 5, tanh 2.25, Adam 5e-5,
+    # baseline decay 0.999, entropy 1e-5, 10 children aggregated per update x 25 updates per epoch, reward 80 / ppl
+    "rnn_cell": {"lstm_hidden": 64, "temperature": 5.0, "tanh_constant": 2.25, "op_tanh_reduce": 1.0,
+                 "controller_lr": 5e-5, "baseline_decay": 0.999, "entropy_weight": 1e-5, "controller_batch": 10,
+                 "controller_steps": 25, "reward_constant": 80.0},
+}
+_RECURRENT_ONLY = ("reward_constant", "weights_per_activation")
+KIND_UNUSED: dict[str, tuple[str, ...]] = {  # options a space kind's search never reads
+    "cells": _RECURRENT_ONLY, "nb201": _RECURRENT_ONLY, "macro": _RECURRENT_ONLY,
+    # constant learning rate (enas_lm), no skip decisions, a token stream has no images
+    "rnn_cell": ("lr_t0", "lr_tmul", "lr_min", "skip_target", "skip_weight", "derive_rank_images"),
 }

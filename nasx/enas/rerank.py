@@ -1,10 +1,12 @@
 """How far to trust an ENAS run's shared weights: Kendall's tau of the re-ranked children's
-shared-weight validation accuracy vs the accuracy their short proxy training reached, and how many
-SGD steps the supernet trained (`supernet_report`).
+shared-weight validation score vs the score their short proxy training reached, and how many SGD
+steps the supernet trained (`supernet_report`).
 
-Read from the run's journal (the proxy trials carry `meta["derive_rank"]` and
-`meta["shared_val_acc"]`), so `nasx show` and the file written at the end of a search agree, and a
-resumed run counts every child once. Torch-free, no scipy: tau-b on a handful of pairs.
+Read from the run's journal (the proxy trials carry `meta["derive_rank"]` and `meta["shared_<m>"]`,
+m the task kind's objective: `shared_val_acc` for images, `shared_val_bpc` for language models), so
+`nasx show` and the file written at the end of a search agree, and a resumed run counts every child
+once. The best child is the best by m's direction (`nasx.metrics`). Torch-free, no scipy: tau-b on
+a handful of pairs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 from pathlib import Path
 
 from ..atomic import write_json
+from ..metrics import METRICS, metric
 from ..reports import RunReport, register_report
 
 RERANK_FILE = "enas/rerank.json"
@@ -39,22 +42,31 @@ def kendall_tau(a: list[float], b: list[float]) -> float | None:
     return (concordant - discordant) / denom if denom else None
 
 
+def scored_metric(meta: dict) -> str:
+    """The metric a re-ranked child's shared-weight score is in: its meta key `shared_<m>` names m
+    (val_acc for runs from before other task kinds)."""
+    return next((k.removeprefix("shared_") for k in meta if k.startswith("shared_")
+                 and k.removeprefix("shared_") in METRICS), "val_acc")
+
+
 def rerank_report(trials) -> dict | None:
     """The re-ranked children of a run (journal order) and the tau; None when the run has none."""
-    rows = [{"id": t.trial_id, "derive_rank": t.meta["derive_rank"], "shared_val_acc": t.meta.get("shared_val_acc"),
-             "proxy_val_acc": t.metrics.get("val_acc"), "status": t.status, "arch": t.genotype.spec}
-            for t in trials if (t.meta or {}).get("derive_rank") is not None]
-    if not rows:
+    children = [t for t in trials if (t.meta or {}).get("derive_rank") is not None]
+    if not children:
         return None
-    pairs = [(r["shared_val_acc"], r["proxy_val_acc"]) for r in rows
-             if r["status"] == "ok" and r["shared_val_acc"] is not None and r["proxy_val_acc"] is not None]
+    m = scored_metric(children[0].meta)
+    shared, proxy = f"shared_{m}", f"proxy_{m}"
+    rows = [{"id": t.trial_id, "derive_rank": t.meta["derive_rank"], shared: t.meta.get(shared),
+             proxy: t.metrics.get(m), "status": t.status, "arch": t.genotype.spec} for t in children]
+    pairs = [(r[shared], r[proxy]) for r in rows
+             if r["status"] == "ok" and r[shared] is not None and r[proxy] is not None]
     tau = kendall_tau([p[0] for p in pairs], [p[1] for p in pairs]) if len(pairs) >= 2 else None
-    best = max((r for r in rows if r["proxy_val_acc"] is not None), key=lambda r: r["proxy_val_acc"], default=None)
+    best = min((r for r in rows if r[proxy] is not None), key=lambda r: metric(m).best_first(r[proxy]), default=None)
     # validation images the shared weights ranked on (`derive_rank_images`; None: a run from before the option)
     rank_images = next((t.metrics["derived_rank_images"] for t in trials
                         if (t.metrics or {}).get("derived_rank_images") is not None), None)
     return {"children": sorted(rows, key=lambda r: r["derive_rank"]), "kendall_tau": tau, "pairs": len(pairs),
-            "best": best and best["id"], "rank_images": rank_images}
+            "best": best and best["id"], "rank_images": rank_images, "metric": m}
 
 
 def write_rerank(run) -> Path | None:
@@ -96,8 +108,9 @@ def describe_rerank(report: dict) -> str:
     tau = report["kendall_tau"]
     t = "n/a" if tau is None else f"{tau:+.2f}"
     on = f" (ranked on {report['rank_images']} validation images)" if report.get("rank_images") else ""
+    what = metric(report.get("metric") or "val_acc").title  # "val accuracy", "val bits/token"
     return (f"ENAS re-rank: {len(report['children'])} children trained from scratch{on}; Kendall tau of shared-weight "
-            f"vs proxy val accuracy {t} over {report['pairs']} pairs (1: the shared weights ranked them right; "
+            f"vs proxy {what} {t} over {report['pairs']} pairs (1: the shared weights ranked them right; "
             f"0: no better than chance); best {report['best']}")
 
 

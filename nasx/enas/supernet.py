@@ -6,7 +6,8 @@ chosen-op slot by a ModuleList over all the space's ops. `child_map(genotype)` s
 supernet module feeds each child module and `input_slices(genotype)` which input channels a
 narrower child module keeps (a cell concatenating fewer nodes), so `child_from_supernet` is a
 state-dict key rewrite plus a slice, and the child computes exactly what the supernet computes on
-that path.
+that path. These are the image supernets (`SUPERNETS`, the image kind's in `kinds.py`); the
+recurrent-cell one is `rnn_supernet.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..spaces.cell_network import cell_layout
 from ..spaces.macro_network import MacroReductions, macro_forward, macro_widths
 from ..spaces.nb201 import parse_arch
 from ..spaces.nb201_network import nb201_skeleton
+from .kinds import enas_kind
 
 
 def _all_ops(ops, c: int, stride: int) -> nn.ModuleList:
@@ -33,7 +35,7 @@ class SuperNet(nn.Module):
     def __init__(self, space):
         super().__init__()
         self.space = space
-        self.op_index = {op: k for k, op in enumerate(space.settings.ops)}
+        self.op_index = {op: k for k, op in enumerate(space.ops())}
         self._arch = None
 
     def set_arch(self, genotype: Genotype) -> None:
@@ -60,6 +62,24 @@ class SuperNet(nn.Module):
         """Child module prefix -> the input channels of its supernet weights the child keeps (its
         conv / linear weights are that slice along dim 1); modules not listed keep every channel."""
         return {}
+
+    def child(self, genotype: Genotype, num_classes: int | None = None, input_size=None) -> nn.Module:
+        """The standalone network of `genotype` (`space.build`) carrying the supernet's shared weights:
+        its state dict renamed by `child_map` and sliced by `input_slices`."""
+        num_classes = num_classes or self.classifier.out_features
+        first = next(m for m in self.stem.modules() if isinstance(m, nn.Conv2d))
+        input_size = input_size or (first.in_channels, 32, 32)
+        child = self.space.build(genotype, num_classes=num_classes, input_size=tuple(input_size))
+        shared = self.state_dict()
+        mapping = self.child_map(genotype)
+        slices = {head: torch.tensor(keep, dtype=torch.long) for head, keep in self.input_slices(genotype).items()}
+        state = {}
+        for k in child.state_dict():
+            t = shared[_rename(k, mapping)]
+            head = next((h for h in slices if k.startswith(h + ".")), None)
+            state[k] = (t.index_select(1, slices[head].to(t.device)) if head and t.dim() >= 2 else t).clone()
+        child.load_state_dict(state)
+        return child.to(next(self.parameters()).device)
 
 
 # ---------------------------------------------------------------- cells (NASNet / PNAS)
@@ -260,16 +280,15 @@ class MacroSuperNet(SuperNet):
 
 # ---------------------------------------------------------------- entry points
 
-SUPERNETS: Registry[type] = Registry("ENAS supernet")  # space kind -> its weight-sharing supernet
+SUPERNETS: Registry[type] = Registry("ENAS supernet")  # image space kind -> its weight-sharing supernet
 for _kind, _cls in (("cells", CellSuperNet), ("nb201", NB201SuperNet), ("macro", MacroSuperNet)):
     SUPERNETS.add(_kind, _cls)
 
 
 def build_supernet(space, num_classes: int = 10, input_size=(3, 32, 32)) -> SuperNet:
-    """The weight-sharing supernet of `space` (kinds: cells, nb201, macro)."""
-    if space.kind not in SUPERNETS:
-        raise ValueError(f"ENAS has no supernet for space kind {space.kind!r}; kinds: {', '.join(SUPERNETS)}")
-    return SUPERNETS[space.kind](space, num_classes, input_size[0])
+    """The weight-sharing supernet of `space`, found through its task kind's supernets (`kinds.py`):
+    images (cells, nb201, macro), language models (rnn_cell: `num_classes` is the vocabulary)."""
+    return enas_kind(space).supernets[space.kind](space, num_classes, input_size[0])
 
 
 def _rename(key: str, mapping: dict[str, str]) -> str:
@@ -284,17 +303,4 @@ def _rename(key: str, mapping: dict[str, str]) -> str:
 def child_from_supernet(supernet: SuperNet, genotype: Genotype, num_classes: int | None = None,
                         input_size=None) -> nn.Module:
     """The standalone network of `genotype` (`space.build`) carrying the supernet's shared weights."""
-    num_classes = num_classes or supernet.classifier.out_features
-    first = next(m for m in supernet.stem.modules() if isinstance(m, nn.Conv2d))
-    input_size = input_size or (first.in_channels, 32, 32)
-    child = supernet.space.build(genotype, num_classes=num_classes, input_size=tuple(input_size))
-    shared = supernet.state_dict()
-    mapping = supernet.child_map(genotype)
-    slices = {head: torch.tensor(keep, dtype=torch.long) for head, keep in supernet.input_slices(genotype).items()}
-    state = {}
-    for k in child.state_dict():
-        t = shared[_rename(k, mapping)]
-        head = next((h for h in slices if k.startswith(h + ".")), None)
-        state[k] = (t.index_select(1, slices[head].to(t.device)) if head and t.dim() >= 2 else t).clone()
-    child.load_state_dict(state)
-    return child.to(next(supernet.parameters()).device)
+    return supernet.child(genotype, num_classes, input_size)

@@ -18,8 +18,10 @@ from torch import nn
 from ..data import Batches, Dataset
 from ..evaluate import Task
 from ..evaluate.probes import autocast
+from ..metrics import metric
 from .controller import Reinforce, build_controller
 from .options import EnasOptions
+from .search_state import SearchState
 from .supernet import build_supernet
 
 REWARD_BATCH = 256  # images per reward evaluation (and in the fixed derive batch)
@@ -41,8 +43,12 @@ def _cosine_lr(base: float, epoch: int, step: int, steps: int, epochs: int, t0: 
     return floor + (base - floor) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
-class EnasSearch:
-    """Supernet + controller + their optimisers + per-epoch history of one ENAS search."""
+class EnasSearch(SearchState):
+    """Supernet + controller + their optimisers + per-epoch history of one ENAS search (images; the
+    search protocol the runner drives is in kinds.py)."""
+
+    score_key = "shared_val_acc"  # a derived child's shared-weight score: the image kind's objective
+    plot_labels = ("mean reward (val acc)", "shared-weight accuracy")
 
     def __init__(self, space, dataset: Dataset, task: Task, opts: EnasOptions, device=None):
         self.space, self.dataset, self.task, self.opts = space, dataset, task, opts
@@ -145,9 +151,49 @@ class EnasSearch:
         return {"reward": mean("reward"), "entropy": mean("entropy"), "controller_loss": mean("loss"),
                 "val_loss": mean("", val_losses)}
 
+    # ---- what the runner reads (kinds.py)
     @property
-    def baseline(self) -> float | None:
-        return self.reinforce.baseline
+    def batch_size(self) -> int:
+        return self.train_batches.batch_size
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return len(self.train_batches)
+
+    def epoch_metrics(self, row: dict) -> dict:
+        """What an epoch reports to the driver: the mean reward is a shared-weight val accuracy."""
+        return {"val_acc": row["reward"], "val_loss": row["val_loss"], "train_loss": row["train_loss"],
+                "reward": row["reward"], "entropy": row["entropy"]}
+
+    def shared_metrics(self, row: dict) -> dict:
+        """A derived child's shared-weight score as the kind's metric."""
+        return {"val_acc": row["shared_val_acc"]}
+
+    def rank(self) -> list[dict]:
+        """The derived children, best first: `derive` or, with derive_top_k, `rank_on_val`."""
+        o = self.opts
+        return self.rank_on_val(o.derive_samples, o.derive_rank_images) if o.derive_top_k else self.derive(
+            o.derive_samples)
+
+    def rank_extras(self) -> dict:
+        """What the ranking ran on: the validation images (`derived_rank_images`)."""
+        keep = self.rank_subset(self.opts.derive_rank_images)
+        return {"derived_rank_images": len(self.dataset.y_val) if keep is None else len(keep)}
+
+    def reserve_seconds(self) -> float:
+        """Seconds to keep for derive + retrain, estimated from the epochs run so far."""
+        h, opts, task = self.history[-3:], self.opts, self.task
+        if not h:
+            return 0.0
+        shared = sum(r["shared_seconds"] for r in h) / len(h)  # a child trains about as fast as one path
+        per_sample = (sum(r["controller_seconds"] for r in h) / len(h)
+                      / max(1, opts.controller_steps * opts.controller_batch))
+        if opts.derive_top_k:  # ranking (~ ranked images/reward batch x a reward each), then k proxy trainings
+            n_val = len(self.dataset.y_val)
+            ranked = min(n_val, opts.derive_rank_images) if opts.derive_rank_images else n_val
+            ratio = max(1.0, ranked / REWARD_BATCH)
+            return opts.derive_samples * per_sample * ratio + opts.derive_top_k * opts.derive_epochs * shared
+        return opts.derive_samples * per_sample + (task.epochs * shared if opts.retrain else 0.0)
 
     # ---- derive
     @torch.no_grad()
@@ -165,10 +211,11 @@ class EnasSearch:
             if s.genotype.hash not in seen:
                 acc, _ = self.accuracy(s.genotype, xb, yb)
                 seen[s.genotype.hash] = {"genotype": s.genotype, "batch_acc": acc, "log_prob": float(s.log_prob)}
-        ranked = sorted(seen.values(), key=lambda r: -r["batch_acc"])[:top]
+        acc = metric("val_acc")  # its direction (max) orders the children
+        ranked = sorted(seen.values(), key=lambda r: acc.best_first(r["batch_acc"]))[:top]
         for r in ranked:
             r["shared_val_acc"] = self.val_accuracy(r["genotype"])
-        return sorted(ranked, key=lambda r: -r["shared_val_acc"])
+        return sorted(ranked, key=lambda r: acc.best_first(r["shared_val_acc"]))
 
     @torch.no_grad()
     def rank_on_val(self, samples: int, images: int = 0) -> list[dict]:
@@ -183,7 +230,7 @@ class EnasSearch:
             if s.genotype.hash not in seen:
                 seen[s.genotype.hash] = {"genotype": s.genotype, "log_prob": float(s.log_prob),
                                          "shared_val_acc": self.val_accuracy(s.genotype, images)}
-        return sorted(seen.values(), key=lambda r: -r["shared_val_acc"])
+        return sorted(seen.values(), key=lambda r: metric("val_acc").best_first(r["shared_val_acc"]))
 
     def rank_subset(self, images: int) -> torch.Tensor | None:
         """Indices of the validation images a ranking on `images` images uses: a random subset drawn
@@ -206,17 +253,3 @@ class EnasSearch:
         full = Batches(x, y, 512, shuffle=False, device=self.device)
         correct = sum(self.accuracy(genotype, xb, yb)[0] * len(yb) for xb, yb in full)
         return correct / max(1, len(full.y))
-
-    # ---- checkpoint state (tensors, dicts, lists and numbers only: torch.load(weights_only=True))
-    def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "baseline": self.baseline, "history": list(self.history),
-                "supernet": self.supernet.state_dict(), "controller": self.controller.state_dict(),
-                "w_opt": self.w_opt.state_dict(), "c_opt": self.reinforce.optimizer.state_dict()}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.supernet.load_state_dict(state["supernet"])
-        self.controller.load_state_dict(state["controller"])
-        self.w_opt.load_state_dict(state["w_opt"])
-        self.reinforce.optimizer.load_state_dict(state["c_opt"])
-        self.epoch, self.reinforce.baseline = int(state["epoch"]), state["baseline"]
-        self.history = list(state["history"])

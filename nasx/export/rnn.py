@@ -40,16 +40,20 @@ def emit_rnn_cell(space, genotype: Genotype) -> Generated:
     n = bounded_int(len(rec), "nodes", 1, 64)
     cell = [[_activation(act), bounded_int(pred, "predecessor", 0, i - 1)] for i, (act, pred) in enumerate(rec, 1)]
     concat = [bounded_int(i, "averaged node", 1, n) for i in space.concat(genotype)]
-    size = bounded_int(s.nhid, "nhid", 1, MAX_CHANNELS)
-    if bounded_int(s.emsize, "emsize", 1, MAX_CHANNELS) != size:
-        raise NasxError(f"cannot export: emsize {s.emsize} differs from nhid {size} (tied weights)")
-    kwargs = [f"emsize={size}", f"nhid={size}"]
+    embedding = bounded_int(s.embedding, "embedding", 1, MAX_CHANNELS)
+    size = bounded_int(s.hidden, "hidden", 1, MAX_CHANNELS)
+    if not isinstance(s.tied, bool):
+        raise NasxError(f"cannot export: tied {s.tied!r} is not true or false")
+    if s.tied and embedding != size:
+        raise NasxError(f"cannot export: embedding {embedding} differs from hidden {size} (tied weights)")
+    kwargs = [f"embedding={embedding}", f"hidden={size}", f"tied={s.tied!r}"]
     kwargs += [f"{k}={literal(_probability(getattr(s, k), k))}" for k in _DROPOUTS]
     kwargs.append(f"init_range={literal(_probability(s.init_range, 'init_range', low_open=True))}")
+    decoder = "tied" if s.tied else "untied"
     name = class_name(space.name, genotype, "LM")
     rows = "\n".join(f"        {node!r},  # node {i}" for i, node in enumerate(cell, start=1))
     code = f'''class {name}(RecurrentCellLM):
-    """Language model around a recurrent cell found by nasx: DARTS's RNNModel (tied embedding and
+    """Language model around a recurrent cell found by nasx: DARTS's RNNModel ({decoder} embedding and
     decoder, variational dropouts) with {n} nodes after the highway node 0. `RECURRENT[i-1]` =
     [activation, predecessor] of node i; the cell output is the mean of the nodes in `CONCAT`.
     forward(tokens (N, T), hidden=None) -> (logits (N, T, vocabulary), hidden (1, N, {size}))."""
@@ -61,8 +65,8 @@ def emit_rnn_cell(space, genotype: Genotype) -> Generated:
 
     def __init__(self, num_classes: int = NUM_CLASSES):
         super().__init__(num_classes, self.RECURRENT, self.CONCAT,
-                         {", ".join(kwargs[:2])},
-                         {", ".join(kwargs[2:])})
+                         {", ".join(kwargs[:3])},
+                         {", ".join(kwargs[3:])})
 '''
     return Generated(name, code, [("nasx.spaces.rnn_network", "RecurrentCellLM")],
                      build_args="num_classes: int = NUM_CLASSES", build_call="num_classes")

@@ -38,6 +38,7 @@ class Exportable:
     weights: dict | None = None  # the state_dict to ship as weights.pt (None: no weights)
     weights_file: Path | None = None  # where it was read from: shipped as a byte-for-byte copy
     metrics: dict = field(default_factory=dict)
+    extra_files: dict = field(default_factory=dict)  # name -> text shipped beside model.py (a vocabulary)
     params: int = 0
     macs: int | None = None
 
@@ -158,11 +159,14 @@ def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = N
             "rank": None if (trial or final) else (rank or 1), "weights": str(wfile) if wfile else None,
             "weights_from": "final" if final is not None else "search", "build": tb.to_dict(),
             "build_source": tb.source}
-    spec = run.task_kind().input_spec(tb.to_dict())
-    return _genotype_exportable(tb.space_obj(), g, state, num_classes or tb.num_classes,
-                                tuple(input_size) if input_size else (spec if spec.tokens else tb.input_size),
-                                f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,
-                                weights_path=wfile)
+    kind = run.task_kind()
+    spec = kind.input_spec(tb.to_dict())
+    ex = _genotype_exportable(tb.space_obj(), g, state, num_classes or tb.num_classes,
+                              tuple(input_size) if input_size else (spec if spec.tokens else tb.input_size),
+                              f"{g.space} architecture {g.hash[:8]}", where, info, metrics=rec.metrics,
+                              weights_path=wfile)
+    ex.extra_files = kind.export_files({**(rec.build or {}), **tb.to_dict()})
+    return ex
 
 
 def from_zoo(name: str, num_classes: int | None = None, input_size=None,

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ..atomic import make_parents, prepare_target, remove_empty, replace_dir, staging_dir
+from ..errors import NasxError
 from ..inputs import InputSpec
 from .check import round_trip
 from .formats import write_format
@@ -59,6 +60,10 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
             shutil.copyfile(ex.weights_file, tmp / "weights.pt")  # validated above: loads strictly
         elif ex.weights is not None:
             torch.save({k: v.detach().cpu() for k, v in ex.weights.items()}, tmp / "weights.pt")
+        for name, text in ex.extra_files.items():  # e.g. a language model's vocab.json
+            if "/" in name or name in ("model.py", "weights.pt", "genotype.json", "metrics.json"):
+                raise NasxError(f"internal error: extra export file name {name!r}")
+            (tmp / name).write_text(text, encoding="utf-8")
         (tmp / "genotype.json").write_text(json.dumps(ex.genotype_json, indent=1, sort_keys=True) + "\n")
         (tmp / "metrics.json").write_text(json.dumps(_metrics(ex), indent=1, default=str) + "\n")
         ex.model.eval()

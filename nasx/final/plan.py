@@ -25,12 +25,15 @@ class FinalEntry:
     genotype: dict | None = None  # found architectures only
     search_rank: int | None = None  # the architecture's rank in the search (found only)
     search_metrics: dict = field(default_factory=dict)
+    size_to: int | None = None  # baselines: the best found network's parameters (a kind that can resize one does)
 
     def meta(self) -> dict:
         m = {"final": {"kind": self.kind, "name": self.name, "seed_index": self.seed_index, "seed": self.seed,
                        "epochs": self.epochs, "search_rank": self.search_rank}}
         if self.kind == "baseline":
             m["zoo"] = self.name
+            if self.size_to:
+                m["size_to_params"] = int(self.size_to)
         return m
 
 
@@ -53,13 +56,15 @@ def plan_final(run: RunDir, settings: FinalSettings, cfg: dict) -> list[FinalEnt
     out: list[FinalEntry] = []
     ranked = search_ranking(run)[: settings.top]
     quality = run.task_kind().quality_names()
+    size_to = ranked[0].metrics.get("params") if ranked else None  # "a baseline of the same size", where resizable
     for i in range(settings.seeds):
         for r, t in enumerate(ranked, start=1):
             out.append(FinalEntry(f"final-e{epochs}-{t.trial_id}-s{i}", "found", t.trial_id, i, base_seed + i, epochs,
                                   t.genotype.to_dict(), r,
                                   {k: t.metrics.get(k) for k in (*quality, "params", "macs")}))
         for name in cfg.get("baselines") or []:
-            out.append(FinalEntry(f"final-e{epochs}-{name}-s{i}", "baseline", name, i, base_seed + i, epochs))
+            out.append(FinalEntry(f"final-e{epochs}-{name}-s{i}", "baseline", name, i, base_seed + i, epochs,
+                                  size_to=size_to))
     return out
 
 

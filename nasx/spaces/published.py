@@ -1,6 +1,12 @@
 """The published NAS cells as named genotypes: `--seed-arch NAME`, `--genotype NAME`, zoo models.
 
-Genotypes are transcribed from the authors' reference code, in DARTS's notation (each block is two
+One registry, `PUBLISHED`, of cells of two kinds: NASNet-style CNN cells (`PublishedCell`, space kind
+`cells`, default space `cells`) and recurrent cells (`PublishedRecurrentCell`, space kind `rnn_cell`,
+default space each cell's own: rnn_darts for DARTS's, rnn_enas for ENAS's). Each cell knows its space
+kind, its default space and how to describe itself in a space of that kind; `published_genotype`
+resolves any of them the same way.
+
+CNN cell genotypes are transcribed from the authors' reference code, in DARTS's notation (each block is two
 (op, input) pairs; inputs 0/1 are the two cell inputs, 2+j block j; `concat` the states the output
 concatenates):
   - NASNet-A: the authors' TF-slim `nasnet_utils.py` (NasNetANormalCell / NasNetAReductionCell:
@@ -30,6 +36,18 @@ side-by-side comparison with what nasx builds.
     this file; the fixed-arc network (`micro_child.py` `_fixed_layer` / `_fixed_combine`) concatenates
     the nodes no other node reads (loose ends), which is the concat list here. The 1x1 conv after the
     concatenation exists only in the search-phase cell (`_enas_layer`), not in the final model.
+
+Recurrent cells (`{"recurrent": [[activation, predecessor], ...]}`, node i at index i-1, node 0 the
+highway of x_t and h_{t-1}), read for this file:
+  - darts_v1_rnn / darts_v2_rnn: quark0/darts `rnn/genotypes.py` DARTS_V1 / DARTS_V2 (concat
+    range(1, 9): the mean of every node, rnn_darts's `mean_all`). google-research `enas_lm/README.md`
+    evaluates "the architecture found by DARTS" as fixed_arc '0 2 1 1 1 1 1 3 2 0 5 2 3 0 5 1', which
+    decodes to DARTS_V2 exactly.
+  - enas_rnn: the cell of ENAS's corrected recurrent code, google-research `enas_lm/README.md`
+    fixed_arc '0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2': (predecessor, function) per node, functions 0 tanh,
+    1 relu, 2 sigmoid, 3 identity (`enas_lm/src/fixed_lib.py` `_select_function`). The original ENAS
+    repository (melodyguan/enas) withdraws its PTB code; its 12-node cell (and DARTS's transcription
+    of it, `ENAS` in rnn/genotypes.py) does not fit the 8-node enas_lm space: docs/rnn.md.
 """
 
 from __future__ import annotations
@@ -40,6 +58,9 @@ from dataclasses import dataclass, field
 from ..errors import GenotypeError
 from ..genotype import Genotype
 
+# space kind -> (what its cells are called in errors, spaces of that kind to suggest)
+_KIND_WORDS = {"cells": ("a NASNet-style cell", "a cells-kind space such as cells or pnas"),
+               "rnn_cell": ("a recurrent cell", "an rnn_cell-kind space such as rnn_darts or rnn_enas")}
 _OP_NAMES = {"skip_connect": "identity", "conv_7x1_1x7": "conv_1x7_7x1"}
 
 
@@ -54,6 +75,8 @@ class PublishedCell:
     reduce: tuple | None = None  # None: the normal cell serves as reduction cell (PNAS)
     reduce_concat: tuple | None = None
     figures: dict = field(default_factory=dict)
+    space_kind = "cells"
+    default_space = "cells"
 
     def description(self) -> dict:
         """nasx's genotype description (cells space notation, op names mapped)."""
@@ -68,11 +91,45 @@ class PublishedCell:
         d["reduce_concat"] = list(self.reduce_concat if self.reduce is not None else self.normal_concat)
         return d
 
+    def description_in(self, space) -> dict:
+        """The description `space` (a cells-kind space) validates: without the reduction cell when the
+        space shares one cell for both, which only a cell with identical normal and reduction cells fits."""
+        d = self.description()
+        if not space.settings.separate_reduction:
+            if d["normal"] != d["reduce"] or d["normal_concat"] != d["reduce_concat"]:
+                raise GenotypeError(f"published cell {self.name} has its own reduction cell; space {space.name} "
+                                    "shares one cell for both")
+            d = {"normal": d["normal"], "normal_concat": d["normal_concat"]}
+        return d
 
-PUBLISHED: dict[str, PublishedCell] = {}
+
+@dataclass(frozen=True)
+class PublishedRecurrentCell:
+    """A recurrent cell: `recurrent[i-1]` = (activation, predecessor) of node i; `default_space` the
+    bundled rnn_cell space it was found in (its concat is derived there, never stored)."""
+
+    name: str
+    title: str
+    citation: str
+    source: str
+    recurrent: tuple
+    default_space: str
+    figures: dict = field(default_factory=dict)
+    space_kind = "rnn_cell"
+
+    def description(self) -> dict:
+        return {"recurrent": [[act, pred] for act, pred in self.recurrent]}
+
+    def description_in(self, space) -> dict:
+        return self.description()
 
 
-def _register(cell: PublishedCell) -> None:
+PUBLISHED: dict[str, PublishedCell | PublishedRecurrentCell] = {}
+
+
+def _register(cell: PublishedCell | PublishedRecurrentCell) -> None:
+    if cell.name in PUBLISHED:
+        raise ValueError(f"published cell {cell.name} is registered twice")
     PUBLISHED[cell.name] = cell
 
 
@@ -159,11 +216,43 @@ _register(PublishedCell(
                                  "cells, 630 epochs"}}))
 
 
-def published_names() -> list[str]:
-    return sorted(PUBLISHED)
+_DARTS_PAPER = "Liu, Simonyan, Yang. DARTS: Differentiable Architecture Search. ICLR 2019"
+_ENAS_PAPER = ("Pham, Guan, Zoph, Le, Dean. Efficient Neural Architecture Search via Parameter Sharing. "
+               "ICML 2018")
+
+_register(PublishedRecurrentCell(
+    "darts_v1_rnn", "DARTS recurrent cell (first order)", _DARTS_PAPER, "quark0/darts rnn/genotypes.py DARTS_V1",
+    recurrent=(("relu", 0), ("relu", 1), ("tanh", 2), ("relu", 3), ("relu", 4), ("identity", 1), ("relu", 5),
+               ("relu", 1)),
+    default_space="rnn_darts",
+    figures={"ptb": {"params_m": 23, "test_ppl": 57.6, "note": "DARTS Table 2 (memory, not checked here)"}}))
+
+_register(PublishedRecurrentCell(
+    "darts_v2_rnn", "DARTS recurrent cell (second order)", _DARTS_PAPER,
+    "quark0/darts rnn/genotypes.py DARTS_V2 (DARTS = DARTS_V2)",
+    recurrent=(("sigmoid", 0), ("relu", 1), ("relu", 1), ("identity", 1), ("tanh", 2), ("sigmoid", 5),
+               ("tanh", 3), ("relu", 5)),
+    default_space="rnn_darts",
+    figures={"ptb": {"params_m": 23, "params_exact": 22_960_000, "test_ppl": 55.7,
+                     "note": "DARTS Table 2 (23M, 55.7: memory); params_exact: nasx's build at embedding = hidden "
+                             "= 850 with 10,000 words (rnn/train.py's sizes), decoder bias included"}}))
+
+_register(PublishedRecurrentCell(
+    "enas_rnn", "ENAS recurrent cell (enas_lm)", _ENAS_PAPER,
+    "google-research enas_lm/README.md fixed_arc '0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2'",
+    recurrent=(("sigmoid", 0), ("tanh", 1), ("relu", 2), ("sigmoid", 2), ("tanh", 4), ("tanh", 5),
+               ("sigmoid", 3), ("sigmoid", 6)),
+    default_space="rnn_enas",
+    figures={"ptb": {"test_ppl": 56.1, "note": "enas_lm/README.md: 56.1 +- 0.1 over 10 runs (TPU, "
+                                                 "src/tpu/fixed.py), 57.3 +- 0.1 (GPU, src/fixed.py); checked"}}))
 
 
-def get_published(name: str) -> PublishedCell:
+def published_names(space_kind: str | None = None) -> list[str]:
+    """The published cells' names, all or those of one space kind (`cells`, `rnn_cell`)."""
+    return sorted(n for n, c in PUBLISHED.items() if space_kind is None or c.space_kind == space_kind)
+
+
+def get_published(name: str) -> PublishedCell | PublishedRecurrentCell:
     if name not in PUBLISHED:
         close = difflib.get_close_matches(name, PUBLISHED, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}" if close else ""
@@ -172,21 +261,19 @@ def get_published(name: str) -> PublishedCell:
 
 
 def published_genotype(name: str, space=None) -> Genotype:
-    """Cell `name` as a genotype of `space` (default: the `cells` space), or a one-line GenotypeError
-    saying why the space cannot express it (an op it lacks, too many blocks, one shared cell)."""
+    """Cell `name` as a genotype of `space` (default: the cell's own space: `cells` for a CNN cell,
+    rnn_darts / rnn_enas for a recurrent one), or a one-line GenotypeError saying why the space cannot
+    express it (another kind of space, an op it lacks, too many blocks or nodes, one shared cell)."""
     from . import get_space
 
     cell = get_published(name)
-    space = get_space("cells") if space is None else (get_space(space) if isinstance(space, str) else space)
-    if getattr(space, "kind", "") != "cells":
-        raise GenotypeError(f"published cell {name} is a NASNet-style cell; space {space.name} is of kind "
-                            f"{space.kind} (use a cells-kind space such as cells or pnas)")
-    d = cell.description()
-    if not space.settings.separate_reduction:
-        if d["normal"] != d["reduce"] or d["normal_concat"] != d["reduce_concat"]:
-            raise GenotypeError(f"published cell {name} has its own reduction cell; space {space.name} "
-                                "shares one cell for both")
-        d = {"normal": d["normal"], "normal_concat": d["normal_concat"]}
+    space = space if space is not None else cell.default_space
+    space = get_space(space) if isinstance(space, str) else space
+    kind = getattr(space, "kind", "")
+    if kind != cell.space_kind:
+        what, where = _KIND_WORDS.get(cell.space_kind, (f"a {cell.space_kind} cell", f"a {cell.space_kind} space"))
+        raise GenotypeError(f"published cell {name} is {what}; space {space.name} is of kind {kind} (use {where})")
+    d = cell.description_in(space)
     try:
         return space.genotype(d)
     except GenotypeError as exc:

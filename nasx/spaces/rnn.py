@@ -7,8 +7,12 @@ derives: `mean_all` (DARTS: every intermediate node 1..N) or `mean_loose_ends` (
 other node reads). Genotype description: `{"recurrent": [[activation, predecessor], ...]}` (node i's
 pair at index i-1); a `concat` key is accepted only when it equals the derived list, and dropped.
 Decisions: `node{i}_pred` then `node{i}_act` for i = 1..N. The network (`rnn_network.py`, shared with
-exported code) is DARTS's RNNModel: tied embedding/decoder, variational dropouts; see docs/rnn.md
-for the comparison with the reference code.
+exported code) is DARTS's RNNModel: embedding, the cell, a decoder tied to the embedding (`tied`,
+default) or not, variational dropouts. Network settings (`network_keys`): `embedding`, `hidden`, the
+five dropouts, `tied`, `init_range`. Seeds: a YAML seed is a genotype description or the name of a
+published recurrent cell (`nasx.spaces.published`: darts_v1_rnn, darts_v2_rnn, enas_rnn), and every
+published recurrent cell the space can express seeds it by its own name. See docs/rnn.md for the
+comparison with the reference code (quark0/darts `rnn/`, google-research `enas_lm`).
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ DROPOUTS = ("dropout", "dropouth", "dropoutx", "dropouti", "dropoute")
 class RNNCellSettings(SpaceSettings):
     nodes: int = 8  # intermediate nodes (node 0, the highway of x_t and h_{t-1}, not counted)
     activations: list = field(default_factory=lambda: list(RNN_ACTIVATIONS))
-    output: str = "mean_all"  # mean_all (DARTS) | mean_loose_ends (ENAS)
-    emsize: int = 300
-    nhid: int = 300
+    output: str = "mean_all"  # mean_all (DARTS, enas_lm) | mean_loose_ends (enas_lm's TPU model, the first ENAS code)
+    embedding: int = 300  # embedding size (the cell's x input)
+    hidden: int = 300  # the cell's hidden-state size
+    tied: bool = True  # decoder weight = the embedding matrix (embedding must equal hidden)
     dropout: float = 0.75  # locked dropout on the cell's output
     dropouth: float = 0.25  # variational dropout on the hidden state fed back into the cell (every node's input)
     dropoutx: float = 0.75  # variational dropout on the cell's x input
@@ -51,11 +56,14 @@ class RNNCellSettings(SpaceSettings):
                              f"{', '.join(RNN_ACTIVATIONS)}, got {acts!r}")
         if self.output not in OUTPUTS:
             raise SpaceError(f"{where}: output must be one of {', '.join(OUTPUTS)}, got {self.output!r}")
-        positive_int(self.emsize, "emsize", where, 1, 4096)
-        positive_int(self.nhid, "nhid", where, 1, 4096)
-        if self.emsize != self.nhid:
-            raise SpaceError(f"{where}: emsize ({self.emsize}) must equal nhid ({self.nhid}): the decoder is "
-                             "tied to the embedding (DARTS's RNNModel)")
+        positive_int(self.embedding, "embedding", where, 1, 4096)
+        positive_int(self.hidden, "hidden", where, 1, 4096)
+        if not isinstance(self.tied, bool):
+            raise SpaceError(f"{where}: tied must be true or false, got {self.tied!r}")
+        if self.tied and self.embedding != self.hidden:
+            raise SpaceError(f"{where}: embedding ({self.embedding}) must equal hidden ({self.hidden}) while tied "
+                             "is true (the decoder shares the embedding matrix, as in DARTS); set tied false to "
+                             "untie them")
         for key in DROPOUTS:
             p = getattr(self, key)
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
@@ -65,6 +73,20 @@ class RNNCellSettings(SpaceSettings):
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.0 < r <= 1.0:
             raise SpaceError(f"{where}: init_range must be a number in (0, 1], got {r!r}")
         self.init_range = float(r)
+        for name, seed in (self.seeds or {}).items():
+            if isinstance(seed, str) and seed not in recurrent_cell_names():
+                raise SpaceError(f"{where}: seed {name}: {seed!r} is no published recurrent cell (known: "
+                                 f"{', '.join(recurrent_cell_names())})")
+            if not isinstance(seed, (str, dict)):
+                raise SpaceError(f"{where}: seed {name} must be a genotype description or a published recurrent "
+                                 f"cell's name, got {type(seed).__name__}")
+
+
+def recurrent_cell_names() -> list[str]:
+    """The published cells of this kind (`nasx.spaces.published`): darts_v1_rnn, darts_v2_rnn, enas_rnn."""
+    from .published import published_names
+
+    return published_names("rnn_cell")
 
 
 def concat_of(recurrent, output: str) -> list[int]:
@@ -81,7 +103,7 @@ class RNNCellSpace(SearchSpace):
     kind = "rnn_cell"
     task_kind = "language-modelling"
     settings_cls = RNNCellSettings
-    network_keys = ("emsize", "nhid", *DROPOUTS, "init_range")
+    network_keys = ("embedding", "hidden", *DROPOUTS, "tied", "init_range")
 
     def _walk(self, chooser: Chooser) -> dict:
         acts = tuple(self.settings.activations)
@@ -138,25 +160,33 @@ class RNNCellSpace(SearchSpace):
         return concat_of(genotype.data["recurrent"], self.settings.output)
 
     def seed_genotype(self, name: str) -> Genotype:
-        """A seed of the YAML's `seeds:` (the published CNN cells, `darts_v2` etc., are not recurrent cells)."""
+        """A seed of the YAML's `seeds:` (a description, or a published recurrent cell's name), or a
+        published recurrent cell by its own name (darts_v2_rnn, ...) when this space can express it."""
+        from .published import published_genotype
+
         seeds = self.settings.seeds or {}
-        if name not in seeds:
-            others = [n for n in space_names() if n != self.name and get_space(n).kind == self.kind
-                      and name in (get_space(n).settings.seeds or {})]
-            hint = f" ({name} is a seed of {', '.join(others)})" if others else ""
-            raise SpaceError(f"space {self.name} has no seed architecture {name!r}{hint}; "
-                             f"available: {', '.join(sorted(seeds)) or 'none'}")
-        return self.genotype(dict(seeds[name]))
+        if name in seeds:
+            seed = seeds[name]
+            return published_genotype(seed, self) if isinstance(seed, str) else self.genotype(dict(seed))
+        if name in recurrent_cell_names():
+            return published_genotype(name, self)
+        others = [n for n in space_names() if n != self.name and get_space(n).kind == self.kind
+                  and name in (get_space(n).settings.seeds or {})]
+        hint = f" ({name} is a seed of {', '.join(others)})" if others else ""
+        raise SpaceError(f"space {self.name} has no seed architecture {name!r}{hint}; available: "
+                         f"{', '.join(sorted(seeds)) or 'no seeds'}; published recurrent cells: "
+                         f"{', '.join(recurrent_cell_names())}")
 
     def ops(self) -> list[str]:
         return list(self.settings.activations)
 
     def with_network(self, **overrides) -> SearchSpace:
-        """As the base class; setting only one of emsize / nhid sets the other too (they are tied)."""
-        if "nhid" in overrides and "emsize" not in overrides:
-            overrides["emsize"] = overrides["nhid"]
-        elif "emsize" in overrides and "nhid" not in overrides:
-            overrides["nhid"] = overrides["emsize"]
+        """As the base class; while tied, setting only one of embedding / hidden sets the other too."""
+        if overrides.get("tied", self.settings.tied) is True:
+            if "hidden" in overrides and "embedding" not in overrides:
+                overrides["embedding"] = overrides["hidden"]
+            elif "embedding" in overrides and "hidden" not in overrides:
+                overrides["hidden"] = overrides["embedding"]
         return super().with_network(**overrides)
 
     def network_settings(self) -> dict:
@@ -164,7 +194,8 @@ class RNNCellSpace(SearchSpace):
         return {k: getattr(self.settings, k) for k in self.network_keys}
 
     def build(self, genotype: Genotype, num_classes: int = 10, input_size=None) -> nn.Module:
-        """DARTS's RNNModel for `genotype`; `num_classes` is the vocabulary size, `input_size` unused."""
+        """DARTS's RNNModel for `genotype`; `num_classes` is the vocabulary size, `input_size` (the
+        sequence length) unused: any length works."""
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise NasxError(f"space {self.name}: the vocabulary size (num_classes) must be an integer >= 2, "
                             f"got {num_classes!r}")

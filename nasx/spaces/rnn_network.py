@@ -13,10 +13,14 @@ read here. The model follows DARTS's `rnn/model.py` (RNNModel + DARTSCell), batc
   nodes in `concat`. mx (`dropoutx`) and mh (`dropouth`) are drawn once per sequence (per forward
   call) and shared over time and, as in the reference, mh masks every node's input. No batch norm
   (the reference's search cell has one; its final cell does not).
-- locked dropout (`dropout`) on the cell's output -> decoder tied to the embedding (+ a bias).
+- locked dropout (`dropout`) on the cell's output -> decoder. `tied=True` (DARTS, ENAS): the decoder's
+  weight is the embedding matrix (+ a bias), so `embedding` must equal `hidden`. `tied=False` (a nasx
+  extension; DARTS's RNNModel always ties): the decoder is its own nn.Linear(hidden, vocab) and the
+  embedding size is free. The cell already reads x through W0's first `embedding` rows, so no
+  projection is needed anywhere: untied, the decoder's own hidden x vocab weight is the only addition.
 
 Dropouts are active only in training mode. `forward(tokens (N, T), hidden=None) -> (logits (N, T, V),
-hidden (1, N, nhid))`; the logits are not log-softmaxed (the reference returns log-probabilities).
+hidden (1, N, hidden))`; the logits are not log-softmaxed (the reference returns log-probabilities).
 """
 
 from __future__ import annotations
@@ -118,36 +122,41 @@ class DartsCell(nn.Module):
 
 
 class RecurrentCellLM(nn.Module):
-    """DARTS's RNNModel for one found cell: embedding, the cell, a decoder tied to the embedding.
+    """DARTS's RNNModel for one found cell: embedding, the cell, a decoder (tied to the embedding or not).
 
     `ntoken` is the vocabulary size; `recurrent` = [(activation, predecessor), ...] of nodes 1..N;
-    `concat` the nodes the cell output averages. emsize must equal nhid (tied weights)."""
+    `concat` the nodes the cell output averages; `embedding` / `hidden` the embedding and cell sizes,
+    equal when `tied` (the decoder's weight is the embedding matrix)."""
 
-    def __init__(self, ntoken: int, recurrent, concat, emsize: int = 300, nhid: int = 300,
+    def __init__(self, ntoken: int, recurrent, concat, embedding: int = 300, hidden: int = 300,
                  dropout: float = 0.75, dropouth: float = 0.25, dropoutx: float = 0.75, dropouti: float = 0.2,
-                 dropoute: float = 0.0, init_range: float = 0.04):
+                 dropoute: float = 0.0, init_range: float = 0.04, tied: bool = True):
         super().__init__()
-        if int(emsize) != int(nhid):
-            raise ValueError(f"emsize ({emsize}) must equal nhid ({nhid}): the decoder is tied to the embedding")
+        if tied and int(embedding) != int(hidden):
+            raise ValueError(f"embedding ({embedding}) must equal hidden ({hidden}) when the decoder is tied to "
+                             "the embedding (tied=False unties them)")
         if int(ntoken) < 2:
             raise ValueError(f"vocabulary size must be at least 2, got {ntoken}")
-        self.ntoken, self.ninp, self.nhid = int(ntoken), int(emsize), int(nhid)
+        self.ntoken, self.ninp, self.nhid, self.tied = int(ntoken), int(embedding), int(hidden), bool(tied)
         self.dropout, self.dropouti, self.dropoute = float(dropout), float(dropouti), float(dropoute)
         r = float(init_range)
         self.encoder = nn.Embedding(self.ntoken, self.ninp)
         self.rnns = nn.ModuleList([DartsCell(self.ninp, self.nhid, recurrent, concat, dropouth, dropoutx, r)])
-        self.decoder = nn.Linear(self.ninp, self.ntoken)
-        self.decoder.weight = self.encoder.weight
+        self.decoder = nn.Linear(self.nhid, self.ntoken)
+        if self.tied:
+            self.decoder.weight = self.encoder.weight
+        else:
+            nn.init.uniform_(self.decoder.weight, -r, r)
         nn.init.uniform_(self.encoder.weight, -r, r)
         nn.init.zeros_(self.decoder.bias)
 
     def init_hidden(self, batch_size: int) -> torch.Tensor:
-        """Zeros of shape (1, batch_size, nhid) on the model's device and dtype."""
+        """Zeros of shape (1, batch_size, hidden) on the model's device and dtype."""
         return self.encoder.weight.new_zeros(1, int(batch_size), self.nhid)
 
     def forward(self, tokens: torch.Tensor, hidden: torch.Tensor | None = None, return_h: bool = False):
-        """tokens (N, T) -> (logits (N, T, ntoken), hidden (1, N, nhid)); `return_h` adds the cell's
-        raw outputs and the dropped-out outputs (N, T, nhid), for AR/TAR regularisation."""
+        """tokens (N, T) -> (logits (N, T, ntoken), hidden (1, N, hidden)); `return_h` adds the cell's
+        raw outputs and the dropped-out outputs (N, T, hidden), for AR/TAR regularisation."""
         if hidden is None:
             hidden = self.init_hidden(tokens.size(0))
         emb = embedded_dropout(self.encoder, tokens, self.dropoute, self.training)

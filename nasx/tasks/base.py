@@ -110,6 +110,11 @@ class TaskKind:
             rec["why_not"] = why
         return rec
 
+    def export_files(self, build: dict) -> dict[str, str]:
+        """Files an export of a trial ships beside model.py (name -> text), read from its build record:
+        none for image classifiers; a language model's vocabulary."""
+        return {}
+
     def input_spec(self, build: dict):
         """What one sample of this kind's networks is (a nasx.inputs.InputSpec), from a trial's build
         record: measuring, latency and export make their example inputs from it. Default: floats

@@ -50,6 +50,17 @@ class LanguageModelling(TaskKind):
         return {"status": out.status.value, "reason": out.reason, **{k: out.metrics.get(k) for k in keys},
                 "device_seconds": out.device_seconds}
 
+    def export_files(self, build: dict) -> dict[str, str]:
+        """vocab.json: the tokens the model's ids stand for (what `nasx generate` decodes with); none when
+        the trial's corpus cannot be read any more (the export still has model.py and the weights)."""
+        from ..errors import NasxError
+        from ..lm.generate import VOCAB_FILE, vocabulary_of_build
+
+        try:
+            return {VOCAB_FILE: vocabulary_of_build(build).to_json() + "\n"}
+        except NasxError:
+            return {}
+
     def baseline_names(self) -> list[str]:
         from ..lm_baselines import lm_baseline_names
 
@@ -60,7 +71,7 @@ LANGUAGE_MODELLING = register_task(LanguageModelling(
     name="language-modelling",
     metrics=(Metric("val_bpc", "min", "val bits/token"), Metric("test_bpc", "min", "test bits/token"),
              Metric("val_ppl", "min", "val perplexity"), Metric("test_ppl", "min", "test perplexity")),
-    objective="val_bpc", held_out="test_bpc", runner="train_lm", baselines=("lstm",),
+    objective="val_bpc", held_out="test_bpc", runner="train_lm", baselines=("lstm_lm",),
     data_schemes=("shakespeare", "text"), default_data="shakespeare",
     input_contract="token ids N x T (int64) -> (next-token logits N x T x vocab, hidden state)",
     description="a recurrent language model (tied embedding / decoder), DARTS's recurrent recipe",
@@ -68,7 +79,8 @@ LANGUAGE_MODELLING = register_task(LanguageModelling(
 
 
 # the run's network settings a baseline takes too: it is built at the searched networks' sizes
-BASELINE_KEYS = ("emsize", "nhid", "dropout", "dropouth", "dropoutx", "dropouti", "dropoute")
+BASELINE_KEYS = (  # the first two are the sizes (embedding, hidden)
+    "embedding", "hidden", "dropout", "dropouth", "dropoutx", "dropouti", "dropoute")
 
 
 def build_record(network: dict, corpus, task: LMTask) -> dict:
@@ -80,11 +92,15 @@ def build_record(network: dict, corpus, task: LMTask) -> dict:
 def _build(spec: TrialSpec, vocab: int):
     """(model, architecture key): an LSTM / GRU baseline when the spec's meta names one, else the
     spec's genotype in its (recurrent) space."""
-    zoo = (spec.meta or {}).get("zoo")
+    meta = spec.meta or {}
+    zoo = meta.get("zoo")
     if zoo:
-        from ..lm_baselines import create_lm_baseline
+        from ..lm_baselines import create_lm_baseline, size_to_params
 
         sizes = {k: v for k, v in (spec.network or {}).items() if k in BASELINE_KEYS}
+        if meta.get("size_to_params"):  # the final phase: as many parameters as the best found network
+            s = size_to_params(zoo, vocab, int(meta["size_to_params"]))
+            sizes.update({k: s for k in BASELINE_KEYS[:2]})
         return create_lm_baseline(zoo, vocab, **sizes), f"zoo:{zoo}"
     genotype = genotype_from_obj(spec.genotype)
     space = network_space(genotype.space, spec.network)

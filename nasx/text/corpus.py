@@ -51,17 +51,22 @@ class Corpus:
     def decode(self, ids) -> str:
         """Text of `ids`: chars joined as they are, words with spaces, `<eos>` as a line break."""
         toks = [self.vocab[int(i)] for i in (ids.flatten().tolist() if torch.is_tensor(ids) else ids)]
-        if self.level == "char":
-            return "".join(toks)
-        out: list[str] = []
-        for tok in toks:
-            if tok == EOS:
-                out.append("\n")
-            else:
-                if out and out[-1] != "\n":
-                    out.append(" ")
-                out.append(tok)
-        return "".join(out)
+        return detokenize(toks, self.level)
+
+
+def detokenize(toks: list[str], level: str) -> str:
+    """Text of tokens: chars joined as they are, words with spaces, `<eos>` as a line break."""
+    if level == "char":
+        return "".join(toks)
+    out: list[str] = []
+    for tok in toks:
+        if tok == EOS:
+            out.append("\n")
+        else:
+            if out and out[-1] != "\n":
+                out.append(" ")
+            out.append(tok)
+    return "".join(out)
 
 
 def to_ids(toks: list[str], stoi: dict[str, int], unk: int | None, where: str) -> torch.Tensor:

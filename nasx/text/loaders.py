@@ -139,7 +139,7 @@ def load_text(path: str | None) -> RawText:
 
 
 @register_text_loader("shakespeare", needs_path=False,
-                      help="bundled: 7 plays for train, The Tempest for valid, Macbeth for test (~1.2M chars)")
+                      help="bundled: 35 plays for train, The Tempest for valid, Macbeth for test (~4.8M chars)")
 def load_shakespeare(path: str | None = None) -> RawText:
     """The bundled public-domain Shakespeare corpus (see nasx/_data/text/README.md)."""
     splits = []
