@@ -139,7 +139,7 @@ def pareto_plot(trials, baselines: list[dict], path: Path, title: str = "", fina
     if final:
         final_panel(axes[2], final)
     for ax, key, label in ((axes[0], "params", "parameters"), (axes[1], "macs", "MACs")):
-        pts = [(t.metrics.get(key) or 0, t.metrics[V]) for t in ok]
+        pts = [(t.metrics[key], t.metrics[V]) for t in ok if (t.metrics.get(key) or 0) > 0]  # log axis
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, alpha=0.5, label="candidates")
             front = pareto_front([(x, m.signed(y)) for x, y in pts])
