@@ -118,9 +118,18 @@ def from_genotype(path: str | Path, space: str | None = None, num_classes: int |
 
 def from_training(folder: str | Path, num_classes: int | None = None, input_size=None) -> Exportable:
     """A finished `nasx train` folder (nasx.training.folder): its genotype with its weights, rebuilt
-    with the network settings and ops version it was trained with."""
+    with the network settings and ops version it was trained with; a token model at its recorded
+    sequence length, with the files its kind ships (a language model's vocab.json)."""
+    from ..spaces import get_space
+
     weights = finished_weights(folder)
-    return from_genotype(Path(folder) / GENOTYPE, num_classes=num_classes, input_size=input_size, weights=weights)
+    build = record_beside(weights).get("build") or {}
+    kind = get_task_kind(get_space(read_genotype(Path(folder) / GENOTYPE).space).task_kind)
+    spec = kind.input_spec(build)
+    ex = from_genotype(Path(folder) / GENOTYPE, num_classes=num_classes, weights=weights,
+                       input_size=input_size or (spec if spec.tokens else None))
+    ex.extra_files = kind.export_files(build)
+    return ex
 
 
 def from_run(run_dir: str | Path, rank: int | None = None, trial: str | None = None,

@@ -4,6 +4,7 @@ Defaults follow DARTS's recurrent search (`rnn/train_search.py`: SGD at lr 20, g
 0.25, BPTT 35 with a randomised length, weight decay 5e-7); the final training's recipe
 (`recipe="darts_rnn"`: batch 64, weight decay 8e-7, a switch to averaged SGD when validation stops
 improving for 5 epochs, `rnn/train.py`) is one field away. docs/rnn.md compares them with the paper.
+`train_recipes()`: the recipes `nasx train --recipe` knows for language models (docs/train.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,21 @@ RECIPES = {
     "darts_rnn": {"batch_size": 64, "lr": 20.0, "grad_clip": 0.25, "weight_decay": 8e-7, "bptt": 35,
                   "asgd_nonmono": 5},
 }
+
+# DARTS's rnn/train.py network defaults (nhid = emsize = 850, tied; the embedding follows `hidden` while tied)
+DARTS_RNN_NETWORK = {"hidden": 850, "dropout": 0.75, "dropouth": 0.25, "dropoutx": 0.75, "dropouti": 0.2,
+                     "dropoute": 0.1}
+
+
+def train_recipes() -> dict:
+    """The final-training recipes of a language model (`nasx train --recipe`), as nasx.evaluate Recipes:
+    task fields plus network settings. No epochs: DARTS's 8000 are an upper limit, --epochs says how many."""
+    from ..evaluate.recipes import Recipe
+
+    return {"darts_rnn": Recipe(
+        "darts_rnn", "DARTS recurrent final training (rnn/train.py): batch 64, SGD lr 20, clip 0.25, wd 8e-7, "
+                     "BPTT 35, ASGD after 5 non-improving epochs, hidden 850, dropouts 0.75/0.25/0.75/0.2/0.1",
+        dict(RECIPES["darts_rnn"]), dict(DARTS_RNN_NETWORK))}
 
 
 @dataclass
@@ -41,7 +57,7 @@ class LMTask:
     vocab_size: int | None = None
     epochs: int = 3
     batch_size: int = 64
-    eval_batch_size: int = 10
+    eval_batch_size: int = 64
     bptt: int = 35
     lr: float = 20.0
     grad_clip: float = 0.25

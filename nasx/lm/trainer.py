@@ -7,10 +7,17 @@ gradients clipped to `grad_clip`; SGD, switched to averaged SGD (`asgd_nonmono`)
 stops improving, evaluating with the averaged weights as DARTS's `train.py` does. Losses are in nats
 per token; bpc = nats / ln 2, perplexity = e^nats. Divergence (a non-finite loss) and out-of-memory
 are failed results, never exceptions.
+
+Checkpoints (`nasx train`): `checkpoint(state)` after every epoch gets everything needed to continue
+(weights, which optimizer and its state with ASGD's `ax`, the numpy generator that draws the BPTT
+lengths, torch's RNG, the validation history ASGD's switch reads, the metrics and per-epoch
+history; tensors and plain values, so `torch.load(weights_only=True)` reads it); `resume=state`
+continues from it, on CPU bit for bit as if never stopped.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -20,6 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..errors import ConfigError
 from ..evaluate.result import Result, StopTrial
 from .task import LMTask
 
@@ -91,11 +99,50 @@ def _metrics(prefix: str, nats: float) -> dict:
             f"{prefix}_ppl": math.exp(nats) if nats < 700 else float("inf")}
 
 
-def train_lm(model: nn.Module, corpus, task: LMTask, callback: Callable[[int, dict], bool | None] | None = None
-             ) -> Result:
-    """Train `model` on `corpus` under `task`; `callback(epoch, metrics)` after every epoch may stop it
-    (return False or raise StopTrial: status "stopped"). The model ends with the weights it was
-    evaluated with (ASGD's averages when averaging started)."""
+def _optimizer(name: str, model: nn.Module, task: LMTask) -> torch.optim.Optimizer:
+    """DARTS's optimizers: plain SGD, then averaged SGD from the switch on ("asgd")."""
+    if name == "asgd":
+        return torch.optim.ASGD(model.parameters(), lr=task.lr, t0=0, lambd=0.0, weight_decay=task.weight_decay)
+    return torch.optim.SGD(model.parameters(), lr=task.lr, weight_decay=task.weight_decay)
+
+
+def _opt_name(opt) -> str:
+    return "asgd" if isinstance(opt, torch.optim.ASGD) else "sgd"
+
+
+def _state(epoch: int, model: nn.Module, opt, rng: np.random.Generator, device: torch.device, best_vals: list,
+           metrics: dict, history: list) -> dict:
+    """Everything needed to continue after `epoch`, copied (training goes on changing the live tensors)."""
+    cuda = device.type == "cuda"
+    return {"epoch": epoch, "device_type": device.type,
+            "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            "optimizer": {"name": _opt_name(opt), "state": copy.deepcopy(opt.state_dict())},
+            "rng": {"numpy": rng.bit_generator.state, "torch": torch.get_rng_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if cuda else []},
+            "best_vals": list(best_vals), "metrics": dict(metrics), "history": [dict(h) for h in history]}
+
+
+def _restore(state: dict, model: nn.Module, task: LMTask, rng: np.random.Generator, device: torch.device):
+    """(optimizer, last completed epoch) after loading `state` into the model and the generators."""
+    if state.get("device_type") != device.type:
+        raise ConfigError(f"the checkpoint was written on {state.get('device_type')}, this run is on "
+                          f"{device.type}: resume on the same kind of device (the random streams differ)")
+    model.load_state_dict(state["model"])
+    opt = _optimizer(state["optimizer"]["name"], model, task)
+    opt.load_state_dict(state["optimizer"]["state"])
+    rng.bit_generator.state = state["rng"]["numpy"]
+    torch.set_rng_state(state["rng"]["torch"])
+    if device.type == "cuda" and state["rng"].get("cuda"):
+        torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+    return opt, int(state["epoch"])
+
+
+def train_lm(model: nn.Module, corpus, task: LMTask, callback: Callable[[int, dict], bool | None] | None = None,
+             *, checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None) -> Result:
+    """Train `model` on `corpus` under `task`; `callback(epoch, metrics)` after every epoch but the last
+    may stop it (return False or raise StopTrial: status "stopped"). The model ends with the weights it
+    was evaluated with (ASGD's averages when averaging started). `checkpoint(state)` is called after
+    every epoch (before `callback`; its exceptions propagate) with the state `resume=state` continues from."""
     from ..text import batchify, get_batch
 
     device = task.resolved_device()
@@ -104,20 +151,29 @@ def train_lm(model: nn.Module, corpus, task: LMTask, callback: Callable[[int, di
     valid = batchify(corpus.valid, task.eval_batch_size, device)
     test = batchify(corpus.test, task.eval_batch_size, device)
     rng = np.random.default_rng(task.seed)
-    opt: torch.optim.Optimizer = torch.optim.SGD(model.parameters(), lr=task.lr, weight_decay=task.weight_decay)
+    opt: torch.optim.Optimizer = _optimizer("sgd", model, task)
     metrics: dict = {"epochs_done": 0}
     best_vals: list[float] = []
+    history: list[dict] = []
+    start = 1
     t0, tokens = time.time(), 0
+    if resume is not None:
+        opt, done = _restore(resume, model, task, rng, device)
+        start = done + 1
+        metrics = dict(resume.get("metrics") or metrics)
+        best_vals = [float(v) for v in resume.get("best_vals", [])]
+        history = [dict(h) for h in resume.get("history", [])]
 
     def finish(status, reason=None):
         metrics["tokens_per_s"] = tokens / max(time.time() - t0, 1e-9)
         return Result(status, reason, metrics)
 
     try:
-        for epoch in range(1, task.epochs + 1):
+        for epoch in range(start, task.epochs + 1):
             model.train()
             hidden = model.init_hidden(task.batch_size)
             total, count = 0.0, 0
+            epoch_optimizer = _opt_name(opt)
             for i, seq_len in chunk_lengths(train.size(1), task.bptt, rng):
                 for group in opt.param_groups:
                     group["lr"] = task.lr * seq_len / task.bptt
@@ -126,7 +182,7 @@ def train_lm(model: nn.Module, corpus, task: LMTask, callback: Callable[[int, di
                 logits, hidden = model(x, hidden)
                 loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
                 if not torch.isfinite(loss):
-                    return finish("failed", f"diverged: loss {float(loss)} in epoch {epoch}")
+                    return finish("failed", f"diverged: loss {float(loss.detach())} in epoch {epoch}")
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 nn.utils.clip_grad_norm_(model.parameters(), task.grad_clip)
@@ -141,10 +197,13 @@ def train_lm(model: nn.Module, corpus, task: LMTask, callback: Callable[[int, di
             metrics.update({"train_loss": total / max(count, 1), **_metrics("val", val), "epochs_done": epoch})
             n = task.asgd_nonmono
             if n and isinstance(opt, torch.optim.SGD) and len(best_vals) > n and val > min(best_vals[:-n]):
-                opt = torch.optim.ASGD(model.parameters(), lr=task.lr, t0=0, lambd=0.0,
-                                       weight_decay=task.weight_decay)
+                opt = _optimizer("asgd", model, task)
                 metrics["asgd_from_epoch"] = epoch + 1
             best_vals.append(val)
+            history.append({"epoch": epoch, **{k: v for k, v in metrics.items() if k.startswith(("val_", "train_"))},
+                            "lr": task.lr, "optimizer": epoch_optimizer})
+            if checkpoint is not None:
+                checkpoint(_state(epoch, model, opt, rng, device, best_vals, metrics, history))
             if callback is not None and epoch < task.epochs:
                 try:
                     if callback(epoch, {k: v for k, v in metrics.items() if k.startswith(("val_", "train_"))}) is False:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NasxError
 from ..metrics import METRICS, Metric, register_metric
 from ..registry import Registry
 
@@ -126,6 +126,65 @@ class TaskKind:
     def example_input(self, build: dict, batch: int = 2):
         """An input of the network's contract for export's round-trip check (seeded, so repeatable)."""
         return self.input_spec(build).example(batch, seed=0)
+
+    # ---- final training (`nasx train`, nasx.training); the defaults are image classification's
+
+    def train_recipes(self) -> dict:
+        """The published protocols `nasx train --recipe` knows for this kind (name -> nasx.evaluate Recipe)."""
+        from ..evaluate.recipes import RECIPES
+
+        return dict(RECIPES)
+
+    def train_recipe(self, name: str):
+        """Recipe `name` of this kind, or one line saying which kind it belongs to."""
+        recipes = self.train_recipes()
+        if name in recipes:
+            return recipes[name]
+        owners = [k for k in TASK_KINDS if k != self.name and name in TASK_KINDS[k].train_recipes()]
+        what = f"is for {owners[0]} networks, not {self.name} ones" if owners else f"is unknown for {self.name}"
+        raise NasxError(f"recipe {name} {what} (recipes for those: {', '.join(recipes) or 'none'})",
+                        keys=("recipe",))
+
+    def train_defaults(self, run_task: dict) -> dict:
+        """The task settings a final training takes from the task mapping of the run it comes from
+        (`run_task`; {} without a run), with the values used where the run sets none."""
+        fallback = {"batch_size": 128, "lr": 0.05, "max_train": None, "val_fraction": 0.1}
+        return {k: run_task.get(k, v) for k, v in fallback.items()}
+
+    def foreign_train_options(self) -> tuple[str, ...]:
+        """`nasx train` options (TrainingOptions fields) that mean nothing to this kind: refused in one line."""
+        return ()
+
+    def training_network(self, space, genotype, data, task):
+        """The network a final training trains on `data` (the result of `load_data`), built after the
+        seed is set; every refusal (cutout larger than the images, drop-path without support) comes
+        here, before anything is written."""
+        from ..evaluate import check_network
+
+        _, h, w = data.input_shape
+        if task.cutout > min(h, w):
+            raise NasxError(f"--cutout {task.cutout} is larger than the {h}x{w} images of {data.name}")
+        net = space.build(genotype, num_classes=data.num_classes, input_size=tuple(data.input_shape))
+        check_network(net, task)
+        return net
+
+    def train_network(self, net, data, task, on_epoch=None, checkpoint=None, resume=None):
+        """Train a final training's network (a nasx.evaluate Result): `on_epoch(epoch, metrics)` after
+        every epoch, `checkpoint(state)` with the state `resume=state` continues from; the metrics
+        hold the kind's own, params, MACs, latency and device-seconds."""
+        from ..evaluate import train_and_evaluate
+
+        return train_and_evaluate(net, data, task, on_epoch, checkpoint=checkpoint, resume=resume)
+
+    def training_build(self, network: dict, data, task) -> dict:
+        """The build record of a final training (metrics.json's `build`: what export rebuilds it from)."""
+        from ..trial_build import build_record
+
+        return build_record(network, data, task.data)
+
+    def describe_data(self, data) -> str:
+        """`data` in the line `nasx train` starts with."""
+        return f"{data.name} {tuple(data.input_shape)}, {data.num_classes} classes"
 
 
 TASK_KINDS: Registry[TaskKind] = Registry("task kind")

@@ -10,9 +10,11 @@ make token-id example inputs (`input_spec`).
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 
 import torch
 
+from ..errors import NasxError
 from ..evaluate.inputs import network_space
 from ..evaluate.outcome import Status, TrialOutcome
 from ..evaluate.runners import register_runner
@@ -53,7 +55,6 @@ class LanguageModelling(TaskKind):
     def export_files(self, build: dict) -> dict[str, str]:
         """vocab.json: the tokens the model's ids stand for (what `nasx generate` decodes with); none when
         the trial's corpus cannot be read any more (the export still has model.py and the weights)."""
-        from ..errors import NasxError
         from ..lm.generate import VOCAB_FILE, vocabulary_of_build
 
         try:
@@ -65,6 +66,66 @@ class LanguageModelling(TaskKind):
         from ..lm_baselines import lm_baseline_names
 
         return list(lm_baseline_names())
+
+    # ---- final training (`nasx train`)
+
+    def train_recipes(self) -> dict:
+        from ..lm.task import train_recipes
+
+        return train_recipes()
+
+    def train_defaults(self, run_task: dict) -> dict:
+        """The run's tokenisation (so the vocabulary is the trials') and sizes, its `recipe` applied
+        (else LMTask's defaults)."""
+        known = {f.name for f in fields(LMTask)}
+        t = LMTask.from_dict({k: v for k, v in run_task.items() if k in known})
+        return {k: getattr(t, k) for k in ("level", "vocab_size", "bptt", "batch_size", "lr", "max_train")}
+
+    def foreign_train_options(self) -> tuple[str, ...]:
+        return ("cutout", "drop_path", "auxiliary", "channels", "cells", "skeleton")
+
+    def training_network(self, space, genotype, corpus, task: LMTask):
+        return space.build(genotype, num_classes=corpus.vocab_size)
+
+    def train_network(self, net, corpus, task: LMTask, on_epoch=None, checkpoint=None, resume=None):
+        """`train_lm`, plus what an image training reports besides: params, MACs, batch-1 latency and
+        device-seconds (training time without checkpoint writes, summed over resumed sessions). The
+        last epoch, which train_lm reports through its result only, reaches `on_epoch` after its checkpoint."""
+        from ..evaluate.probes import latency_ms
+        from ..measure import count_macs, count_params
+
+        t0, before = time.perf_counter(), float(((resume or {}).get("metrics") or {}).get("device_seconds") or 0.0)
+        paused = [0.0]
+
+        def seconds() -> float:
+            return before + time.perf_counter() - t0 - paused[0]
+
+        def on_checkpoint(state: dict) -> None:
+            state["metrics"]["device_seconds"] = seconds()
+            t = time.perf_counter()
+            if checkpoint is not None:
+                checkpoint(state)
+            paused[0] += time.perf_counter() - t
+            if on_epoch is not None and state["epoch"] == task.epochs:
+                on_epoch(state["epoch"], state["history"][-1])
+
+        result = train_lm(net, corpus, task, on_epoch, checkpoint=on_checkpoint, resume=resume)
+        spec = self.input_spec(build_record({}, corpus, task))
+        result.metrics.update(device_seconds=seconds(), params=count_params(net))
+        try:
+            result.metrics["macs"] = count_macs(net, spec)
+        except NasxError:
+            result.metrics["macs"] = None
+        if result.status == "ok" and task.latency:
+            result.metrics["latency_ms_b1"] = latency_ms(net, spec, task.resolved_device(), 1)
+        return result
+
+    def training_build(self, network: dict, corpus, task: LMTask) -> dict:
+        return build_record(network, corpus, task)
+
+    def describe_data(self, corpus) -> str:
+        return (f"{corpus.name} ({corpus.level} level, vocabulary {corpus.vocab_size}, "
+                f"{len(corpus.train)} training tokens)")
 
 
 LANGUAGE_MODELLING = register_task(LanguageModelling(

@@ -2,7 +2,7 @@
 
 DIR/settings.json    what the training was started with (space, genotype hash, network, Task, recipe)
 DIR/genotype.json    the architecture
-DIR/checkpoint.pt    after every epoch: the trainer's state (see nasx.evaluate.trainer) + "settings";
+DIR/checkpoint.pt    after every epoch: the trainer's state (nasx.evaluate.trainer, nasx.lm.trainer) + "settings";
                      replaced atomically (nasx.atomic: temporary file, fsync, rename), removed at the end
 DIR/weights.pt       the trained state_dict      } written when training finishes;
 DIR/metrics.json     metrics, history, build     } metrics.json last: its presence means "finished"

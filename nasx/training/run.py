@@ -5,7 +5,9 @@
 
 `prepare_training` resolves the settings (nasx.training.settings) or reads a resumed folder's
 checkpoint, and builds space, data and network, so every refusal (a bad network key, cutout larger
-than the images, drop-path without support) comes before anything is written. `run_training`
+than the images, drop-path without support) comes before anything is written. The genotype's task
+kind loads the data (images, or a text corpus), builds and trains the network (nasx.evaluate's
+trainer, or nasx.lm's) and writes the build record (nasx.tasks.TaskKind). `run_training`
 then creates the folder, trains with a checkpoint after every epoch, and finishes the folder with
 weights.pt and metrics.json (with the `build` record). Ctrl-C / SIGTERM (KeyboardInterrupt) leaves
 the last epoch's checkpoint and raises `Interrupted` naming the command that continues it.
@@ -22,7 +24,7 @@ import torch
 from .. import atomic
 from ..errors import Interrupted, NasxError
 from . import folder
-from .settings import TrainingOptions, check_resume_options, new_settings
+from .settings import TrainingOptions, check_resume_options, kind_of_space, new_settings
 
 
 @dataclass
@@ -31,14 +33,15 @@ class PreparedTraining:
 
     genotype: object
     settings: dict
-    task: object  # nasx.evaluate.Task
+    task: object  # the kind's task: nasx.evaluate.Task, nasx.lm.LMTask
     out_dir: Path
     space: object
-    dataset: object
+    dataset: object  # what the kind's load_data gives: a Dataset, a text Corpus
     net: torch.nn.Module
     state: dict | None = None  # the checkpoint a resumed training continues from
     notes: list[str] = field(default_factory=list)  # what the settings came from, to show once
     force: bool = False
+    kind: object = None  # nasx.tasks.TaskKind of the genotype's space
 
     @property
     def first_epoch(self) -> int:
@@ -50,8 +53,8 @@ class PreparedTraining:
         return list(self.state.get("resumed_at", [])) + [self.first_epoch - 1] if self.state else []
 
     def describe(self) -> str:
-        g, ds, task = self.genotype, self.dataset, self.task
-        return (f"training {g.space} {g.hash[:8]} on {ds.name} {tuple(ds.input_shape)}, {ds.num_classes} classes, "
+        g, task = self.genotype, self.task
+        return (f"training {g.space} {g.hash[:8]} on {self.kind.describe_data(self.dataset)}, "
                 f"{task.epochs} epochs" + (f", resuming after epoch {self.first_epoch - 1} from {self.out_dir}"
                                            if self.state else f", into {self.out_dir}"))
 
@@ -63,30 +66,22 @@ class TrainingOutcome:
     record: dict  # what metrics.json holds
 
 
-def _build(g, settings: dict, task):
-    """(space, dataset, network) for `settings`, every refusal (bad network key, cutout larger than
-    the images, drop-path without support) raised before anything is written."""
-    from ..data import load_dataset
-    from ..evaluate import check_network
+def _build(g, settings: dict, task, kind):
+    """(space, data, network) for `settings`, every refusal (bad network key, cutout larger than the
+    images, drop-path without support) raised before anything is written."""
     from ..spaces import get_space
 
     sp = get_space(settings["space"])
     if settings["network"]:
         sp = sp.with_network(**settings["network"])
-    dataset = load_dataset(task.data, val_fraction=task.val_fraction, max_train=task.max_train)
-    _, h, w = dataset.input_shape
-    if task.cutout > min(h, w):
-        raise NasxError(f"--cutout {task.cutout} is larger than the {h}x{w} images of {dataset.name}")
+    data = kind.load_data(task)
     torch.manual_seed(task.seed)
-    net = sp.build(g, num_classes=dataset.num_classes, input_size=tuple(dataset.input_shape))
-    check_network(net, task)
-    return sp, dataset, net
+    return sp, data, kind.training_network(sp, g, data, task)
 
 
 def prepare_training(options: TrainingOptions) -> PreparedTraining:
     """A new training (settings from run defaults < recipe < options) or `options.resume_dir`'s
     continuation (its recorded settings; only `device` may change), checked and built."""
-    from ..evaluate import Task
     from ..spaces import read_genotype
 
     o = options
@@ -98,17 +93,17 @@ def prepare_training(options: TrainingOptions) -> PreparedTraining:
         g = read_genotype(out_dir / folder.GENOTYPE)
         if g.hash != settings.get("hash"):
             raise NasxError(f"--resume {out_dir}: genotype.json does not match the checkpoint's architecture")
-        task = Task.from_dict({**settings["task"], **({"device": o.device} if o.device else {})})
         notes: list[str] = []
     else:
         state = None
         g, settings, notes = new_settings(o)
         settings["format"] = folder.FORMAT
-        task = Task(**settings["task"])
         out_dir = Path(o.out) if o.out else Path("runs") / f"train-{g.space}-{g.hash[:8]}"
         atomic.prepare_target(out_dir, o.force)
-    sp, dataset, net = _build(g, settings, task)
-    return PreparedTraining(g, settings, task, out_dir, sp, dataset, net, state, notes, bool(o.force))
+    kind = kind_of_space(settings["space"])
+    task = kind.make_task({**settings["task"], **({"device": o.device} if o.device else {})})
+    sp, dataset, net = _build(g, settings, task, kind)
+    return PreparedTraining(g, settings, task, out_dir, sp, dataset, net, state, notes, bool(o.force), kind)
 
 
 def run_training(p: PreparedTraining, on_epoch: Callable[[int, dict], None] | None = None,
@@ -116,9 +111,6 @@ def run_training(p: PreparedTraining, on_epoch: Callable[[int, dict], None] | No
     """Train `p` into its folder: `on_epoch(epoch, metrics)` after every epoch, `on_checkpoint(state)`
     after every checkpoint is written. Interrupted (KeyboardInterrupt) or failed, the last
     checkpoint stays (resumable); a training that ended before one epoch leaves nothing."""
-    from ..evaluate import train_and_evaluate
-    from ..trial_build import build_record
-
     created: list[Path] = []
     if p.state is None:  # everything is checked: now the folder appears
         created = folder.create(p.out_dir, p.settings, p.genotype, p.force)
@@ -133,7 +125,7 @@ def run_training(p: PreparedTraining, on_epoch: Callable[[int, dict], None] | No
             on_checkpoint(s)
 
     try:
-        result = train_and_evaluate(p.net, p.dataset, p.task, on_epoch, checkpoint=checkpoint, resume=p.state)
+        result = p.kind.train_network(p.net, p.dataset, p.task, on_epoch, checkpoint=checkpoint, resume=p.state)
     except KeyboardInterrupt:  # Ctrl-C / SIGTERM: the last epoch's checkpoint stays, resumable
         if last["state"] is None:  # not one epoch done: nothing worth keeping
             folder.discard(p.out_dir, created)
@@ -147,9 +139,9 @@ def run_training(p: PreparedTraining, on_epoch: Callable[[int, dict], None] | No
         raise NasxError(f"training {result.status}: {result.reason} (the checkpoint of epoch "
                         f"{last['state']['epoch']} stays in {p.out_dir})")
     g, ds, task = p.genotype, p.dataset, p.task
-    build = {"space": g.space, **build_record(p.settings["network"], ds, task.data)}
+    build = {"space": g.space, **p.kind.training_build(p.settings["network"], ds, task)}
     record = {"metrics": result.metrics, "task": task.to_dict(), "genotype": g.to_dict(), "hash": g.hash,
-              "data": ds.name, "num_classes": ds.num_classes, "input_size": list(ds.input_shape),
+              "data": ds.name, "num_classes": build["num_classes"], "input_size": list(build["input_size"]),
               "weights": folder.WEIGHTS, "build": build, "recipe": p.settings.get("recipe"),
               "from_run": p.settings.get("from_run"), "resumed_after_epochs": resumed_at,
               "history": last["state"]["history"] if last["state"] else []}

@@ -2,9 +2,11 @@
 
 A new training takes its defaults from the run it comes from (`run_dir` / `trial`, or a genotype
 file inside a run directory): the trial's network settings and data, the run's epochs and task;
-a recipe (nasx.evaluate.recipes) goes on top, then every option given. The result is the
-`settings` dict recorded as settings.json (nasx.training.folder). A resumed training keeps its
-recorded settings: an option that names a different value is refused.
+a recipe goes on top, then every option given. The result is the `settings` dict recorded as
+settings.json (nasx.training.folder). A resumed training keeps its recorded settings: an option
+that names a different value is refused. What differs between image classifiers and language
+models (recipes, task defaults, options that do not apply, data) the genotype's task kind says
+(nasx.tasks.TaskKind's final-training methods).
 """
 
 from __future__ import annotations
@@ -44,9 +46,6 @@ class TrainingOptions:
     resume_dir: str | Path | None = None
 
 
-# task settings a run offers as defaults, with the fallbacks when neither the option nor the run sets them
-RUN_DEFAULTS = {"batch_size": 128, "lr": 0.05, "max_train": None, "val_fraction": 0.1}
-
 # option -> where its value is recorded in settings.json (a resumed training refuses a different value)
 RECORDED = {"data": ("task", "data"), "epochs": ("task", "epochs"), "batch_size": ("task", "batch_size"),
             "lr": ("task", "lr"), "weight_decay": ("task", "weight_decay"), "cutout": ("task", "cutout"),
@@ -61,17 +60,28 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _network_value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    raise NasxError(f"--network takes numbers or true/false, got {text!r}")
+
+
 def parse_network(items) -> dict:
-    """KEY=VALUE items (integers) as a dict."""
+    """KEY=VALUE items (integers, floats, true/false: the space checks keys and values) as a dict."""
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise NasxError(f"--network takes KEY=VALUE (e.g. --network channels=16), got {item!r}")
         try:
-            out[key.strip()] = int(value)
-        except ValueError:
-            raise NasxError(f"--network {key.strip()}: {value!r} is not an integer") from None
+            out[key.strip()] = _network_value(value.strip())
+        except NasxError:
+            raise NasxError(f"--network {key.strip()}: {value!r} is not a number or true/false") from None
     return out
 
 
@@ -112,22 +122,48 @@ def run_source(genotype_file, run_dir, trial):
     return None, None, None
 
 
-def network_keys(space_name: str) -> tuple:
-    """The network settings the space accepts (a recipe's others, e.g. `cells` on a macro chain, do not apply)."""
+def kind_of_space(space_name: str):
+    """The task kind (nasx.tasks) a space's networks are trained as."""
+    from ..spaces import get_space
+    from ..tasks import get_task_kind
+
+    return get_task_kind(get_space(space_name).task_kind)
+
+
+def refuse_foreign_options(kind, space_name: str, o: TrainingOptions) -> None:
+    """One line for an option the kind's training has no use for (--cutout on a language model)."""
+    given = [name for name in kind.foreign_train_options() if getattr(o, name) is not None]
+    if given:
+        raise NasxError(f"{given[0]} does not apply to {kind.name} networks (space {space_name})",
+                        keys=(given[0],))
+
+
+def merge_network(space_name: str, *layers: dict) -> dict:
+    """Network settings given in layers (run < recipe < options), merged as the space takes them one
+    layer at a time (a tied recurrent space keeps embedding = hidden): every key named, at its final value."""
     from ..spaces import get_space
 
-    return get_space(space_name).network_keys
+    sp, named = get_space(space_name), {}
+    for layer in layers:
+        if layer:
+            sp = sp.with_network(**layer)
+            named.update(layer)
+    return {k: getattr(sp.settings, k) for k in named}
 
 
 def new_settings(o: TrainingOptions):
     """(genotype, settings dict, notes to print once everything is checked) of a new training:
     run defaults < recipe < options."""
-    from ..evaluate import Task, get_recipe
-    from ..spaces import read_genotype
+    from ..spaces import get_space, read_genotype
     from ..trial_build import trial_build
 
     g, run, rec = run_source(o.genotype_file, o.run_dir, o.trial)
-    network = parse_network(o.network_items)
+    if run is None:
+        g = read_genotype(o.genotype_file, o.space)
+    space = o.space or g.space
+    kind = kind_of_space(space)
+    refuse_foreign_options(kind, space, o)
+    run_network: dict = {}
     data, epochs = o.data, o.epochs
     notes: list[str] = []
     run_task: dict = {}
@@ -135,23 +171,24 @@ def new_settings(o: TrainingOptions):
         tb = trial_build(run, rec)
         cfg = run.config()
         run_task = dict(cfg.get("task") or {}) if isinstance(cfg, dict) else {}
-        network = network or dict(tb.network)
+        run_network = {} if o.network_items else dict(tb.network)
         data = data or tb.data or (cfg.get("data") if isinstance(cfg, dict) else None)
         epochs = epochs or (cfg.get("epochs") if isinstance(cfg, dict) else None)
+    fields = kind.train_defaults(run_task)
+    if run is not None:
+        network = parse_network(o.network_items) or run_network
         shown = {"network": ", ".join(f"{k}={v}" for k, v in sorted(network.items())) or "space defaults",
                  "data": data, "epochs": epochs,
-                 **{k: (getattr(o, k) if getattr(o, k) is not None else run_task.get(k, RUN_DEFAULTS[k]))
+                 **{k: (getattr(o, k) if getattr(o, k) is not None else fields.get(k))
                     for k in ("batch_size", "lr", "max_train")}}
         notes.append(f"settings of run {run.path.name}, trial {rec.trial_id} (options given override them): "
                      + "; ".join(f"{k} {v}" for k, v in shown.items()))
-    else:
-        g = read_genotype(o.genotype_file, o.space)
-    fields = {k: run_task.get(k, RUN_DEFAULTS[k]) for k in RUN_DEFAULTS}
+    recipe_network: dict = {}
     if o.recipe:
-        r = get_recipe(o.recipe)
+        r = kind.train_recipe(o.recipe)
         fields.update(r.task)
-        keys = network_keys(o.space or g.space)
-        network = {**network, **{k: v for k, v in r.network.items() if k in keys}}
+        keys = get_space(space).network_keys
+        recipe_network = {k: v for k, v in r.network.items() if k in keys}
         skipped = sorted(set(r.network) - set(keys))
         notes.append(f"recipe {r.name}: {r.description} (options given override it)"
                      + (f"; {', '.join(skipped)} not a setting of this space, skipped" if skipped else ""))
@@ -160,26 +197,31 @@ def new_settings(o: TrainingOptions):
     for key in ("batch_size", "lr", "weight_decay", "cutout", "drop_path", "max_train"):
         if getattr(o, key) is not None:
             fields[key] = getattr(o, key)
+    given = parse_network(o.network_items)
     for key in ("channels", "cells", "skeleton"):
         if getattr(o, key) is not None:
-            network[key] = getattr(o, key)
+            given[key] = getattr(o, key)
     if o.auxiliary is not None:
         fields["auxiliary_weight"] = o.auxiliary
-        if o.auxiliary > 0 or "auxiliary" in network:
-            network["auxiliary"] = o.auxiliary > 0
+        if o.auxiliary > 0 or "auxiliary" in {**run_network, **recipe_network, **given}:
+            given["auxiliary"] = o.auxiliary > 0
     if not data:
-        raise NasxError("--data is required (no run to take it from), e.g. --data digits")
+        raise NasxError(f"--data is required (no run to take it from), e.g. --data {kind.default_data}")
+    kind.check_data(data)
     if "epochs" not in fields:
         raise NasxError("--epochs is required (no run or recipe to take it from), e.g. --epochs 20")
-    task = Task(data=data, seed=o.seed or 0, device=o.device or "auto", **fields)
-    settings = {"format": None, "space": o.space or g.space, "hash": g.hash, "network": network,
+    network = merge_network(space, run_network, recipe_network, given)
+    task = kind.make_task({"data": data, "seed": o.seed or 0, "device": o.device or "auto", **fields})
+    settings = {"format": None, "space": space, "hash": g.hash, "network": network,
                 "task": task.to_dict(), "recipe": o.recipe,
                 "from_run": {"run": str(run.path), "trial": rec.trial_id} if run is not None else None}
     return g, settings, notes
 
 
 def check_resume_options(folder: Path, settings: dict, o: TrainingOptions) -> None:
-    """Refuse options a resumed training cannot take: a new source, another folder, a changed setting."""
+    """Refuse options a resumed training cannot take: a new source, another folder, a changed setting,
+    an option its kind has no use for."""
+    refuse_foreign_options(kind_of_space(settings["space"]), settings["space"], o)
     given = asdict(o)
     for name, flag in NOT_WITH_RESUME.items():
         if given.get(name):
