@@ -118,7 +118,7 @@ class RecurrentLM(nn.Module):
         one-layer GRU ((h_0, h_1, ...) for more layers); each (1, N, width of that layer)."""
         w = self.encoder.weight
         per = 2 if self.kind == "lstm" else 1
-        states = tuple(w.new_zeros(1, int(batch_size), width) for width in self.widths for _ in range(per))
+        states = tuple(w.new_zeros(1, batch_size, width) for width in self.widths for _ in range(per))
         return states[0] if len(states) == 1 else states
 
     def forward(self, tokens: torch.Tensor, hidden=None, return_h: bool = False):

@@ -135,9 +135,11 @@ def test_lm_search_on_ray_with_final_phase_show_export_generate(run_cli, tmp_pat
     header = lines[0].split(",")
     vals = [float(r.split(",")[header.index("val_bpc")]) for r in lines[1:] if not r.startswith("baseline")]
     assert vals == sorted(vals)
-    rc, out, err = run_cli("export", run, "--out", tmp_path / "exp")
+    rc, out, err = run_cli("export", run, "--out", tmp_path / "exp", "--format", "pt2,onnx")
     assert rc == 0, err
     assert "round-trip check" in out
+    formats = json.loads((tmp_path / "exp" / "metrics.json").read_text())["formats"]
+    assert formats["onnx"]["length"] == [35] and formats["pt2"]["batch"] == "dynamic"
     vocab = json.loads((tmp_path / "exp" / "vocab.json").read_text())
     assert vocab["level"] == "char" and len(vocab["tokens"]) == load_corpus(f"text:{text_file}").vocab_size
     import nasx

@@ -107,7 +107,10 @@ def command(run_dir, rank, trial, genotype, channels, cells, skeleton, space, zo
         console.print("round-trip check: skipped (--no-check)")
     for name, diff in report.format_diffs.items():
         acc = report.format_inputs[name]
-        hw = "any height x width" if acc["height_width"] == "dynamic" else "x".join(map(str, acc["height_width"]))
+        if "length" in acc:  # a language model: token sequences
+            hw = "any length" if acc["length"] == "dynamic" else f"length {acc['length'][0]}"
+        else:
+            hw = "any height x width" if acc["height_width"] == "dynamic" else "x".join(map(str, acc["height_width"]))
         console.print(f"{name}: {acc['file']} takes any batch size, {hw}; max abs diff {diff:.3g} against the "
                       f"engine at batches {', '.join(map(str, acc['checked_batches']))}")
     return 0

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import NasxError
-from ..inputs import InputSpec
+from ..inputs import first_output
 from ..registry import Registry
 from .check import TOLERANCE, example_input, reference
 
@@ -55,12 +55,21 @@ def register_format(name: str, filename: str, tolerance: float = TOLERANCE):
     return deco
 
 
-def _shape_specs():
+def _shape_specs(x: torch.Tensor):
     """Dynamic-shape specs to try in order: batch + spatial (AUTO: kept dynamic only where the
     network allows), then batch alone. The batch dimension must always stay dynamic."""
     from torch.export import Dim
 
-    return (({0: Dim.DYNAMIC, 2: Dim.AUTO, 3: Dim.AUTO},), ({0: Dim.DYNAMIC},))
+    # images: height and width where the network allows; token sequences: the length stays the traced
+    # one (a recurrence is unrolled over it: a file claiming any length would compute the traced steps)
+    free = {2: Dim.AUTO, 3: Dim.AUTO} if x.dim() == 4 else {}
+    return (({0: Dim.DYNAMIC, **free},), ({0: Dim.DYNAMIC},))
+
+
+def _free_dims_dynamic(shape) -> bool:
+    """Whether the exported file takes any height x width (images) or any length (token sequences)."""
+    dims = shape[2:] if len(shape) == 4 else shape[1:]
+    return all(_is_symbolic(d) for d in dims)
 
 
 def _first_working(export_one, specs):
@@ -79,7 +88,7 @@ def _is_symbolic(dim) -> bool:
 
 @register_format("pt2", "model.pt2")
 def write_pt2(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
-    program = _first_working(lambda spec: torch.export.export(model, (x,), dynamic_shapes=spec), _shape_specs())
+    program = _first_working(lambda spec: torch.export.export(model, (x,), dynamic_shapes=spec), _shape_specs(x))
     torch.export.save(program, str(path))
     loaded = torch.export.load(str(path))
     shape = next(n.meta["val"].shape for n in loaded.graph.nodes if n.op == "placeholder"
@@ -91,8 +100,8 @@ def write_pt2(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
 
     def run(xb):
         with torch.no_grad():
-            return module(xb)
-    return Written(run, _is_symbolic(shape[2]) and _is_symbolic(shape[3]))
+            return first_output(module(xb))  # a language model's logits, without its hidden state
+    return Written(run, _free_dims_dynamic(shape))
 
 
 @register_format("onnx", "model.onnx")
@@ -106,7 +115,7 @@ def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
     def export_one(spec):
         torch.onnx.export(model, (x,), str(path), input_names=["input"], output_names=["logits"],
                           opset_version=ONNX_OPSET, external_data=False, verbose=False, dynamic_shapes=spec)
-    _first_working(export_one, _shape_specs())
+    _first_working(export_one, _shape_specs(x))
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     shape = session.get_inputs()[0].shape  # ints for fixed dimensions, names for dynamic ones
     if isinstance(shape[0], int):
@@ -114,7 +123,7 @@ def write_onnx(model: nn.Module, x: torch.Tensor, path: Path) -> Written:
 
     def run(xb):
         return torch.from_numpy(session.run(None, {"input": xb.numpy()})[0])
-    return Written(run, not isinstance(shape[2], int) and not isinstance(shape[3], int))
+    return Written(run, _free_dims_dynamic(shape))
 
 
 
@@ -145,9 +154,6 @@ class FormatReport:
 def write_format(name: str, model: nn.Module, input_size, folder: Path) -> FormatReport:
     """Write format `name` into `folder`, checked against the engine at every batch of CHECK_BATCHES."""
     fmt = FORMATS.get_or_error(name)
-    if InputSpec.of(input_size).tokens:
-        raise NasxError(f"format {name}: deployment files are written for image networks only so far; a "
-                        "language model exports model.py and weights.pt (drop --formats)", keys=("format",))
     model.eval()
     x = example_input(input_size, CHECK_BATCHES[0])
     try:

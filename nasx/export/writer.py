@@ -72,8 +72,10 @@ def write_export(ex: Exportable, out: str | Path, formats: tuple[str, ...] = (),
         for name in dict.fromkeys(formats):
             fr = write_format(name, ex.model, ex.input_size, tmp)
             report.format_diffs[name] = fr.max_abs_diff
+            spec = InputSpec.of(ex.input_size)
+            free = ("length", list(spec.shape)) if spec.tokens else ("height_width", list(spec.shape[1:]))
             report.format_inputs[name] = {"file": fr.filename, "batch": "dynamic", "checked_batches": list(fr.batches),
-                                          "height_width": "dynamic" if fr.spatial_dynamic else list(InputSpec.of(ex.input_size).shape[1:])}
+                                          free[0]: "dynamic" if fr.spatial_dynamic else free[1]}
         if report.format_inputs:  # what each deployment file accepts, beside the trained input size
             m = _metrics(ex)
             m["formats"] = report.format_inputs

@@ -152,7 +152,7 @@ class RecurrentCellLM(nn.Module):
 
     def init_hidden(self, batch_size: int) -> torch.Tensor:
         """Zeros of shape (1, batch_size, hidden) on the model's device and dtype."""
-        return self.encoder.weight.new_zeros(1, int(batch_size), self.nhid)
+        return self.encoder.weight.new_zeros(1, batch_size, self.nhid)  # no int(): export keeps the batch dynamic
 
     def forward(self, tokens: torch.Tensor, hidden: torch.Tensor | None = None, return_h: bool = False):
         """tokens (N, T) -> (logits (N, T, ntoken), hidden (1, N, hidden)); `return_h` adds the cell's
