@@ -52,11 +52,29 @@ def _example(model: nn.Module, input_size, batch: int = 1) -> torch.Tensor:
     return spec.example(batch, seed=None, device=dev, dtype=dt)
 
 
+_GATES = {nn.LSTM: 4, nn.GRU: 3, nn.RNN: 1}
+
+
+def _recurrent_flops(module: nn.RNNBase, inputs) -> int:
+    """FLOPs of torch's fused recurrent layers (nn.LSTM / GRU / RNN), which torch.utils.flop_counter does
+    not see (one fused aten op): 2 x gates x hidden x (input + hidden) per layer, direction and step."""
+    x = inputs[0]
+    steps = x.size(0) * x.size(1)  # (T, N) or (N, T): every token of every sequence
+    gates = next(g for cls, g in _GATES.items() if isinstance(module, cls))
+    h, d = module.hidden_size, 2 if module.bidirectional else 1
+    per_step = sum(gates * h * ((module.input_size if layer == 0 else h * d) + h) for layer in range(module.num_layers))
+    return 2 * steps * d * per_step
+
+
 def count_flops(model: nn.Module, input_size=(3, 32, 32)) -> int:
-    """FLOPs of one forward pass at batch 1 (eval mode), as torch.utils.flop_counter counts them."""
+    """FLOPs of one forward pass at batch 1 (eval mode), as torch.utils.flop_counter counts them, plus
+    torch's fused recurrent layers, which it does not count."""
     x = _example(model, input_size)
     was_training = model.training
     model.eval()
+    extra = [0]
+    hooks = [m.register_forward_hook(lambda mod, inp, out: extra.__setitem__(0, extra[0] + _recurrent_flops(mod, inp)))
+             for m in model.modules() if isinstance(m, tuple(_GATES))]
     try:
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             model(x)
@@ -64,7 +82,9 @@ def count_flops(model: nn.Module, input_size=(3, 32, 32)) -> int:
         raise NasxError(f"input size {input_size} does not fit this network: {str(exc).splitlines()[0]}") from None
     finally:
         model.train(was_training)
-    return int(counter.get_total_flops())
+        for hook in hooks:
+            hook.remove()
+    return int(counter.get_total_flops()) + extra[0]
 
 
 def count_macs(model: nn.Module, input_size=(3, 32, 32)) -> int:

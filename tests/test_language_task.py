@@ -178,3 +178,17 @@ def test_generate_refuses_an_image_run(run_cli, tmp_path):
     assert rc == 0, err
     rc, _out, err = run_cli("generate", tmp_path / "img")
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "image" in err, err
+
+
+def test_macs_count_torch_fused_recurrent_layers():
+    """torch.utils.flop_counter does not see nn.LSTM / nn.GRU (one fused op); nasx adds them, so an
+    LSTM baseline and a searched cell compare by MACs as by params."""
+    from nasx.inputs import InputSpec
+    from nasx.lm_baselines import create_lm_baseline
+    from nasx.measure import count_macs
+
+    spec = InputSpec((35,), vocab=83)
+    lstm = create_lm_baseline("lstm_lm", 83, embedding=98, hidden=98)
+    assert count_macs(lstm, spec) == 35 * (4 * 98 * (98 + 98) + 98 * 83)  # gates + decoder, per token
+    lstm2 = create_lm_baseline("lstm2_lm", 83, embedding=40, hidden=40)
+    assert count_macs(lstm2, spec) == 35 * (2 * 4 * 40 * 80 + 40 * 83)
