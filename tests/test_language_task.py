@@ -192,3 +192,23 @@ def test_macs_count_torch_fused_recurrent_layers():
     assert count_macs(lstm, spec) == 35 * (4 * 98 * (98 + 98) + 98 * 83)  # gates + decoder, per token
     lstm2 = create_lm_baseline("lstm2_lm", 83, embedding=40, hidden=40)
     assert count_macs(lstm2, spec) == 35 * (2 * 4 * 40 * 80 + 40 * 83)
+
+
+def test_network_items_on_sample_export_and_search(run_cli, tmp_path, text_file):
+    """`--network KEY=VALUE` works on every command that builds a network (one parser)."""
+    rc, out, err = run_cli("sample", "--space", "rnn_darts", "--network", "hidden=16", "--seed", "1", "--json")
+    assert rc == 0, err
+    small = json.loads(out)["params"]
+    rc, out, err = run_cli("sample", "--space", "rnn_darts", "--network", "hidden=32", "--seed", "1", "--json")
+    assert json.loads(out)["params"] > small and json.loads(out)["input_size"] == "35 tokens (vocab 10)"
+    rc, out, err = run_cli("export", "--genotype", "darts_v2_rnn", "--network", "hidden=32", "--num-classes", "50",
+                           "--out", tmp_path / "exp", "--no-check")
+    assert rc == 0, err
+    assert json.loads((tmp_path / "exp" / "metrics.json").read_text())["params"] == 50 * 32 + 50 + 64 * 64 + 8 * 32 * 64
+    rc, _, err = run_cli("export", "--genotype", "darts_v2_rnn", "--network", "hidden", "--out", tmp_path / "bad")
+    assert rc == 2 and "KEY=VALUE" in err and not (tmp_path / "bad").exists()
+    cfg = _config(tmp_path, text_file, budget="1trials", executor="inprocess")
+    rc, _, err = run_cli("search", "--config", cfg, "--network", "hidden=12", "--network", "embedding=12",
+                         "--run-dir", tmp_path / "run")
+    assert rc == 0, err
+    assert journal(tmp_path / "run")[0]["build"]["network"]["hidden"] == 12

@@ -14,36 +14,8 @@ from ..errors import NasxError
 from ..measure import layer_table, parse_input_size, rows_as_dicts, summarize
 from ..spaces import get_space
 from ..spaces.cell_network import SKELETONS
+from ..spaces.network_items import parse_network_items
 from .common import console, echo_json, human
-
-
-def _network_value(text: str):
-    """A --network value as YAML would read a plain scalar: true/false, an integer, a float, else text."""
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_network_items(items) -> dict:
-    """KEY=VALUE items as a dict of typed values (integers, floats, true/false, text); the space checks
-    the keys and values (`with_network`). `nasx train`'s parser (nasx.training.settings.parse_network)
-    takes integers only, which cannot say `tied=false` or a dropout."""
-    out: dict = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key or not value.strip():
-            raise NasxError(f"--network takes KEY=VALUE (e.g. --network channels=16), got {item!r}")
-        if key in out:
-            raise NasxError(f"--network {key} is given twice")
-        out[key] = _network_value(value.strip())
-    return out
 
 
 def input_spec_for(space, text: str | None, num_classes: int):

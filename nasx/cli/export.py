@@ -33,7 +33,8 @@ def _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size,
     if weights and run_dir:
         raise NasxError("--weights goes with --genotype or --zoo (a run's trial brings its own weights)")
     if network and not genotype:
-        raise NasxError("--channels/--cells/--skeleton go with --genotype (a run or a zoo model has its own)")
+        raise NasxError("--network/--channels/--cells/--skeleton go with --genotype (a run or a zoo model has its "
+                        "own)")
     size = parse_input_size(input_size) if input_size else None
     if run_dir and is_training_folder(run_dir):
         if rank is not None or trial is not None:
@@ -67,6 +68,8 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Total cells L (cell spaces, --genotype).")
 @click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Network skeleton (cell spaces, --genotype).")
+@click.option("--network", "network_items", multiple=True, metavar="KEY=VALUE",
+              help="Any network setting of the space for --genotype (e.g. hidden=850); repeatable.")
 @click.option("--space", default=None, help="Space of --genotype (when the file does not name it).")
 @click.option("--zoo", default=None, help="Export a zoo model by name (see `nasx zoo`).")
 @click.option("--num-classes", type=click.IntRange(1, 100_000), default=None,
@@ -81,13 +84,15 @@ def _formats(_ctx, _param, values) -> tuple[str, ...]:
               help="Run model.py in a fresh `python -I` and compare with the engine (max abs diff <= 1e-5).")
 @click.option("--force", is_flag=True, help="Replace a non-empty --out folder.")
 @click.option("--out", "out", required=True, type=click.Path(), help="Export folder to create.")
-def command(run_dir, rank, trial, genotype, channels, cells, skeleton, space, zoo, num_classes, input_size, weights,
+def command(run_dir, rank, trial, genotype, channels, cells, skeleton, network_items, space, zoo, num_classes, input_size, weights,
             formats, check, force, out):
     """Export RUN_DIR's best (or --rank/--trial) trial, a `nasx train` folder, a --genotype file or a
     --zoo model to --out."""
     from ..export import write_export
+    from ..spaces.network_items import parse_network_items
 
-    network = {k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}
+    network = {**parse_network_items(network_items),
+               **{k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton)) if v is not None}}
     ex = _source(run_dir, rank, trial, genotype, space, zoo, num_classes, input_size, weights, network)
     report = write_export(ex, out, formats=tuple(formats), check=check, force=force)
     from ..inputs import InputSpec

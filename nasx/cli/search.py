@@ -9,6 +9,7 @@ import click
 
 from ..config import SearchConfig, load_config
 from ..spaces.cell_network import SKELETONS
+from ..spaces.network_items import parse_network_items
 from ..strategies import strategy_names
 from .common import console
 from .progress import RichProgress
@@ -42,6 +43,8 @@ from .show import print_final, print_leaderboard
 @click.option("--cells", type=click.IntRange(1, 1000), default=None, help="Proxy network depth L (cell spaces).")
 @click.option("--skeleton", type=click.Choice(SKELETONS), default=None,
               help="Proxy network skeleton (cell spaces).")
+@click.option("--network", "network_items", multiple=True, metavar="KEY=VALUE",
+              help="Any network setting of the space (e.g. hidden=64, tied=false); repeatable; beats the YAML.")
 @click.option("--allow-repeats", is_flag=True, default=False,
               help="Train an architecture again even when the run already has its result (noise estimates).")
 @click.option("--baseline-epochs", type=int, default=None,
@@ -57,7 +60,7 @@ from .show import print_final, print_leaderboard
 @click.option("--max-latency-ms", type=float, default=None, help="Constraint: never train a candidate slower than this.")
 @click.option("--max-params", type=float, default=None, help="Constraint: never train a candidate with more params.")
 @click.option("--max-macs", type=float, default=None, help="Constraint: never train a candidate with more MACs.")
-def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats, final_top, final_epochs, final_seeds,
+def command(config_file, no_dashboard, channels, cells, skeleton, network_items, allow_repeats, final_top, final_epochs, final_seeds,
             final_budget, max_latency_ms, max_params, max_macs, **flags):
     flags["dashboard"] = False if no_dashboard else None
     flags["allow_repeats"] = True if allow_repeats else None
@@ -65,8 +68,9 @@ def command(config_file, no_dashboard, channels, cells, skeleton, allow_repeats,
 
     cfg = load_config(config_file, flags)
     # nested YAML blocks (network, final, constraints): the flags win key by key
-    cfg.network = {**cfg.network, **{k: v for k, v in (("channels", channels), ("cells", cells),
-                                                        ("skeleton", skeleton)) if v is not None}}
+    cfg.network = {**cfg.network, **parse_network_items(network_items),
+                   **{k: v for k, v in (("channels", channels), ("cells", cells), ("skeleton", skeleton))
+                      if v is not None}}
     cfg.final = {**cfg.final, **{k: v for k, v in (("top", final_top), ("epochs", final_epochs),
                                                     ("seeds", final_seeds), ("budget", final_budget)) if v is not None}}
     cfg.constraints = {**cfg.constraints, **{k: v for k, v in (("max_latency_ms", max_latency_ms),

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import NasxError
+from ..spaces.network_items import parse_network_items
 
 
 @dataclass
@@ -58,31 +59,6 @@ NOT_WITH_RESUME = {"genotype_file": "--genotype", "run_dir": "--run", "trial": "
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
-
-
-def _network_value(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    raise NasxError(f"--network takes numbers or true/false, got {text!r}")
-
-
-def parse_network(items) -> dict:
-    """KEY=VALUE items (integers, floats, true/false: the space checks keys and values) as a dict."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise NasxError(f"--network takes KEY=VALUE (e.g. --network channels=16), got {item!r}")
-        try:
-            out[key.strip()] = _network_value(value.strip())
-        except NasxError:
-            raise NasxError(f"--network {key.strip()}: {value!r} is not a number or true/false") from None
-    return out
 
 
 def run_trial_of_genotype_file(path: str | Path):
@@ -176,7 +152,7 @@ def new_settings(o: TrainingOptions):
         epochs = epochs or (cfg.get("epochs") if isinstance(cfg, dict) else None)
     fields = kind.train_defaults(run_task)
     if run is not None:
-        network = parse_network(o.network_items) or run_network
+        network = parse_network_items(o.network_items) or run_network
         shown = {"network": ", ".join(f"{k}={v}" for k, v in sorted(network.items())) or "space defaults",
                  "data": data, "epochs": epochs,
                  **{k: (getattr(o, k) if getattr(o, k) is not None else fields.get(k))
@@ -197,7 +173,7 @@ def new_settings(o: TrainingOptions):
     for key in ("batch_size", "lr", "weight_decay", "cutout", "drop_path", "max_train"):
         if getattr(o, key) is not None:
             fields[key] = getattr(o, key)
-    given = parse_network(o.network_items)
+    given = parse_network_items(o.network_items)
     for key in ("channels", "cells", "skeleton"):
         if getattr(o, key) is not None:
             given[key] = getattr(o, key)
