@@ -68,8 +68,10 @@ def start_ray(address: str | None, dashboard: bool, num_cpus=None, num_gpus=None
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ConfigError(f"address {address}: cannot join the Ray cluster: {str(exc).splitlines()[0]}",
                                   keys=("address",)) from None
-        else:
-            ctx = ray.init(num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=dashboard,
+        else:  # "local": a new instance of our own, never whatever cluster this machine started last
+            # (ray.init() with no address attaches to it: a search beside a ray.cluster_utils.Cluster
+            # joined it, and lost its trials when that cluster removed a node)
+            ctx = ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=dashboard,
                            dashboard_host="127.0.0.1", dashboard_port=DASHBOARD_PORT, **kw)
     url = getattr(ctx, "dashboard_url", None) if ctx is not None else None
     if url:
