@@ -100,13 +100,16 @@ class Task:
         return resolve_device(self.device)
 
 
-def _coerce(key: str, value, default):
-    """Coerce a config value to the type of its default (YAML "1e-3" strings, ints for floats...)."""
+def coerce_setting(key: str, value, default, nullable: dict | None = None, keys: tuple = ()):
+    """Coerce a config value to the type of its default (YAML "1e-3" strings, ints for floats...);
+    `nullable`: the keys that may be null, with the type a value of theirs takes. Shared by every
+    task kind's protocol class (Task, nasx.lm.LMTask)."""
+    nullable = nullable or {}
     if value is None:
-        if key in ("max_train", "grad_clip"):
+        if key in nullable:
             return None
-        raise ConfigError(f"task: {key} may not be null")
-    kind = type(default) if default is not None else (int if key == "max_train" else float)
+        raise ConfigError(f"task: {key} may not be null", keys=keys)
+    kind = type(default) if default is not None else nullable.get(key, float)
     try:
         if kind is bool:
             if isinstance(value, bool):
@@ -114,11 +117,15 @@ def _coerce(key: str, value, default):
             if str(value).lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
                 return str(value).lower() in ("true", "yes", "1", "on")
             raise ValueError(value)
-        if kind is int and isinstance(value, float) and not value.is_integer():
+        if kind is int and (isinstance(value, bool) or isinstance(value, float) and not value.is_integer()):
             raise ValueError(value)
         return kind(value) if kind is not int else int(float(value))
     except (TypeError, ValueError):
-        raise ConfigError(f"task: {key}={value!r} is not a valid {kind.__name__}") from None
+        raise ConfigError(f"task: {key}={value!r} is not a valid {kind.__name__}", keys=keys) from None
+
+
+def _coerce(key: str, value, default):
+    return coerce_setting(key, value, default, {"max_train": int, "grad_clip": float})
 
 
 def resolve_device(name: str | torch.device) -> torch.device:

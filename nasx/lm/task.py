@@ -116,23 +116,6 @@ class LMTask:
 
 
 def _coerce(key: str, value, default):
-    if value is None:
-        if key in ("vocab_size", "max_train"):
-            return None
-        raise ConfigError(f"task: {key} may not be null", keys=("task",))
-    kind = type(default) if default is not None else int
-    try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).lower()
-            if text not in ("true", "yes", "1", "on", "false", "no", "0", "off"):
-                raise ValueError(value)
-            return text in ("true", "yes", "1", "on")
-        if kind is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError(value)
-            return int(float(value))
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"task: {key}={value!r} is not a valid {kind.__name__}", keys=("task",)) from None
+    from ..evaluate.task import coerce_setting
+
+    return coerce_setting(key, value, default, {"vocab_size": int, "max_train": int}, keys=("task",))
